@@ -1,0 +1,140 @@
+package org.entsync.ldap;
+
+import com.unboundid.asn1.ASN1OctetString;
+import com.unboundid.ldap.sdk.Filter;
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.LDAPSearchException;
+import com.unboundid.ldap.sdk.ResultCode;
+import com.unboundid.ldap.sdk.SearchRequest;
+import com.unboundid.ldap.sdk.SearchResult;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SearchScope;
+import com.unboundid.ldap.sdk.controls.SimplePagedResultsControl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * An RFC 2696 paged search that yields one page (list of entries) at a time, so that only one page is ever in
+ * memory. The first page is retried with backoff (nothing was read yet, a retry is safe); a failure after that
+ * throws {@link LdapReadException} and the caller treats the extraction as incomplete.
+ */
+public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(PagedSearch.class);
+
+    private final LdapConnector connector;
+    private final String what;
+    private final String base;
+    private final SearchScope scope;
+    private final Filter filter;
+    private final String[] attributes;
+    private final int pageSize;
+    private final int retries;
+    private final long backoffMs;
+    private LDAPConnection connection;
+    private ASN1OctetString cookie;
+    private boolean done;
+    private List<SearchResultEntry> next;
+    private long entriesRead;
+    private int pagesRead;
+
+    public PagedSearch(LdapConnector connector, String what, String base, boolean oneLevel, String filter,
+                       String[] attributes, int pageSize, int retries, long backoffMs) {
+        this.connector = connector;
+        this.what = what;
+        this.base = base;
+        this.scope = oneLevel ? SearchScope.ONE : SearchScope.SUB;
+        try {
+            this.filter = Filter.create(filter);
+        } catch (LDAPException e) {
+            throw new org.entsync.config.ConfigException(what + ": invalid LDAP filter '" + filter + "' (" + e.getMessage() + ")");
+        }
+        this.attributes = attributes;
+        this.pageSize = pageSize;
+        this.retries = retries;
+        this.backoffMs = backoffMs;
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next == null && !done) next = fetch();
+        return next != null;
+    }
+
+    @Override
+    public List<SearchResultEntry> next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        List<SearchResultEntry> page = next;
+        next = null;
+        return page;
+    }
+
+    public long entriesRead() {
+        return entriesRead;
+    }
+
+    private List<SearchResultEntry> fetch() {
+        int attempt = 0;
+        while (true) {
+            try {
+                if (connection == null) connection = connector.connect();
+                SearchRequest req = new SearchRequest(base, scope, filter, attributes);
+                req.addControl(new SimplePagedResultsControl(pageSize, cookie, true));
+                SearchResult result = connection.search(req);
+                if (result.getResultCode() != ResultCode.SUCCESS) {
+                    throw new LDAPSearchException(result);
+                }
+                SimplePagedResultsControl resp = SimplePagedResultsControl.get(result);
+                cookie = resp == null ? null : resp.getCookie();
+                if (cookie == null || cookie.getValueLength() == 0) {
+                    done = true;
+                    close();
+                }
+                List<SearchResultEntry> page = new ArrayList<>(result.getSearchEntries());
+                entriesRead += page.size();
+                pagesRead++;
+                if (page.isEmpty() && done) return null;
+                return page;
+            } catch (LDAPException e) {
+                closeQuietly();
+                boolean transientFailure = !e.getResultCode().isConnectionUsable() || e.getResultCode() == ResultCode.TIMEOUT;
+                if (pagesRead > 0 || attempt >= retries || !transientFailure) {
+                    done = true;
+                    throw new LdapReadException(what + ": LDAP search of " + base + " failed after " + entriesRead
+                            + " entries (" + LdapConnector.explain(e) + ")", e);
+                }
+                attempt++;
+                long wait = backoffMs * (1L << (attempt - 1));
+                LOG.warn("{}: LDAP search failed ({}), retry {}/{} in {} ms", what, LdapConnector.explain(e), attempt, retries, wait);
+                sleep(wait);
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LdapReadException("interrupted", e);
+        }
+    }
+
+    private void closeQuietly() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+}

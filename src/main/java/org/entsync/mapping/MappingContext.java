@@ -1,0 +1,31 @@
+package org.entsync.mapping;
+
+import com.unboundid.ldap.sdk.Entry;
+import org.entsync.ldap.StructureDirectory;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** What a field rule can see while one entry is mapped: the entry, the fields already computed, lookups. */
+public final class MappingContext {
+    final Entry entry;
+    final StructureDirectory structures;
+    final Function<String, String> settings;
+    final Map<String, List<String>> fields = new LinkedHashMap<>();
+
+    public MappingContext(Entry entry, StructureDirectory structures, Function<String, String> settings) {
+        this.entry = entry;
+        this.structures = structures;
+        this.settings = settings;
+    }
+
+    /** Resolves a placeholder: a part name, an earlier field, or settings.x (entsync.x). */
+    String resolve(String name, Map<String, String> parts) {
+        if (parts != null && parts.containsKey(name)) return parts.get(name);
+        if (name.startsWith("settings.")) return settings.apply("entsync." + name.substring("settings.".length()));
+        List<String> v = fields.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+}

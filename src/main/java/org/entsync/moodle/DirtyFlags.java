@@ -1,0 +1,46 @@
+package org.entsync.moodle;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Tells Moodle what changed behind its back, as set_cache_flag() does: a user flagged in
+ * {@code accesslib/dirtyusers} has their access data reloaded on their next request.
+ */
+public final class DirtyFlags {
+    private final Sql sql;
+
+    public DirtyFlags(Sql sql) {
+        this.sql = sql;
+    }
+
+    public void markUsers(Connection c, Collection<Long> userIds, long now, long sessionTimeout) throws SQLException {
+        mark(c, "accesslib/dirtyusers", userIds.stream().map(String::valueOf).toList(), now, sessionTimeout);
+    }
+
+    /** A context is flagged by its path (e.g. /1/3/57). */
+    public void markContexts(Connection c, Collection<String> paths, long now, long sessionTimeout) throws SQLException {
+        mark(c, "accesslib/dirtycontexts", List.copyOf(paths), now, sessionTimeout);
+    }
+
+    private void mark(Connection c, String type, List<String> names, long now, long timeout) throws SQLException {
+        if (names.isEmpty()) return;
+        for (List<String> chunk : Sql.chunks(names)) {
+            try (PreparedStatement del = c.prepareStatement(sql.q("DELETE FROM {cache_flags} WHERE flagtype = ? AND name IN (" + Sql.marks(chunk.size()) + ")"))) {
+                del.setString(1, type);
+                for (int i = 0; i < chunk.size(); i++) del.setString(i + 2, chunk.get(i));
+                del.executeUpdate();
+            }
+        }
+        try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {cache_flags} (flagtype, name, timemodified, value, expiry) VALUES (?, ?, ?, ?, ?)"))) {
+            for (String n : names) {
+                Sql.bind(ins, type, n, now, "1", now + timeout);
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.entsync.moodle;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+
+/** SQL that differs per database, and the IN-list chunking every bulk probe uses. */
+public final class Sql {
+    /** Long IN lists are slow and some drivers cap parameters: probes go by chunks of this size. */
+    public static final int CHUNK = 1000;
+
+    private final Dialect dialect;
+    private final String prefix;
+
+    public Sql(Dialect dialect, String prefix) {
+        if (!org.entsync.config.SyncConfig.PREFIX.matcher(prefix).matches()) {
+            throw new IllegalArgumentException("invalid table prefix " + prefix);
+        }
+        this.dialect = dialect;
+        this.prefix = prefix;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** A Moodle table name with the prefix (validated at construction, so safe to concatenate). */
+    public String t(String table) {
+        return prefix + table;
+    }
+
+    /** Replaces {name} table references in a statement by prefixed names, as Moodle's {table} syntax. */
+    public String q(String sql) {
+        StringBuilder b = new StringBuilder();
+        int i = 0;
+        while (i < sql.length()) {
+            char c = sql.charAt(i);
+            if (c == '{') {
+                int end = sql.indexOf('}', i);
+                b.append(prefix).append(sql, i + 1, end);
+                i = end + 1;
+            } else {
+                b.append(c);
+                i++;
+            }
+        }
+        return b.toString();
+    }
+
+    /** INSERT or UPDATE on a unique key, in each database's own syntax. */
+    public String upsert(String table, List<String> keyColumns, List<String> valueColumns) {
+        List<String> all = new ArrayList<>(keyColumns);
+        all.addAll(valueColumns);
+        String cols = String.join(", ", all);
+        String marks = String.join(", ", Collections.nCopies(all.size(), "?"));
+        StringBuilder b = new StringBuilder();
+        switch (dialect) {
+            case POSTGRESQL -> {
+                b.append("INSERT INTO ").append(t(table)).append(" (").append(cols).append(") VALUES (").append(marks)
+                        .append(") ON CONFLICT (").append(String.join(", ", keyColumns)).append(") DO UPDATE SET ");
+                for (int i = 0; i < valueColumns.size(); i++) {
+                    b.append(i > 0 ? ", " : "").append(valueColumns.get(i)).append(" = EXCLUDED.").append(valueColumns.get(i));
+                }
+            }
+            case MARIADB -> {
+                b.append("INSERT INTO ").append(t(table)).append(" (").append(cols).append(") VALUES (").append(marks)
+                        .append(") ON DUPLICATE KEY UPDATE ");
+                for (int i = 0; i < valueColumns.size(); i++) {
+                    b.append(i > 0 ? ", " : "").append(valueColumns.get(i)).append(" = VALUES(").append(valueColumns.get(i)).append(")");
+                }
+            }
+            case H2 -> b.append("MERGE INTO ").append(t(table)).append(" (").append(cols).append(") KEY (")
+                    .append(String.join(", ", keyColumns)).append(") VALUES (").append(marks).append(")");
+        }
+        return b.toString();
+    }
+
+    /** "?, ?, ?" for an IN list of n values. */
+    public static String marks(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
+    }
+
+    /** Splits values into chunks of at most {@link #CHUNK}. */
+    public static <T> List<List<T>> chunks(Collection<T> values) {
+        List<T> list = values instanceof List<T> l ? l : new ArrayList<>(values);
+        List<List<T>> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i += CHUNK) out.add(list.subList(i, Math.min(list.size(), i + CHUNK)));
+        return out;
+    }
+
+    public static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+    }
+
+    public static long longValue(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        }
+    }
+
+    public static String stringValue(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    public static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Whether an error means the connection itself is gone (then retrying entry by entry is pointless). */
+    public static boolean isConnectionLoss(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("70100"))) return true;
+                if (s instanceof java.sql.SQLNonTransientConnectionException || s instanceof java.sql.SQLRecoverableException) return true;
+            }
+        }
+        return false;
+    }
+}

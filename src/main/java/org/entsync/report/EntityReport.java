@@ -1,0 +1,124 @@
+package org.entsync.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What happened to one entity type in a run: counters, the list of changes and failures (capped, the counters
+ * stay exact), guard decisions and time per stage.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public final class EntityReport {
+    /** Detailed lists stop growing here so that a first run of a million entries stays in bounded memory. */
+    public static final int DETAIL_CAP = 5_000;
+
+    public enum Count { read, outOfScope, filtered, created, updated, unchanged, revived, suspended, deleted, kept, failed }
+
+    public record Change(String action, String key, long moodleId, Map<String, List<String>> changes, String note) {
+    }
+
+    public record Failure(String dn, String key, String field, String value, String reason) {
+    }
+
+    public record Guard(String decision, String reason) {
+    }
+
+    private final Map<Count, AtomicLong> counts = new LinkedHashMap<>();
+    private final List<Change> changes = new ArrayList<>();
+    private final List<Failure> failures = new ArrayList<>();
+    private final List<Guard> guards = new ArrayList<>();
+    private final Map<String, Long> stageMillis = new LinkedHashMap<>();
+    private boolean extractionComplete = true;
+    private String extractionError;
+    private long changesOmitted;
+    private long failuresOmitted;
+
+    public EntityReport() {
+        for (Count c : Count.values()) counts.put(c, new AtomicLong());
+    }
+
+    public synchronized void add(Count c, long n) {
+        counts.get(c).addAndGet(n);
+    }
+
+    public long get(Count c) {
+        return counts.get(c).get();
+    }
+
+    public synchronized void change(Count c, String key, long moodleId, Map<String, List<String>> diff, String note) {
+        counts.get(c).incrementAndGet();
+        if (changes.size() < DETAIL_CAP) changes.add(new Change(c.name(), key, moodleId, diff, note));
+        else changesOmitted++;
+    }
+
+    public synchronized void failure(String dn, String key, String field, String value, String reason) {
+        counts.get(Count.failed).incrementAndGet();
+        if (failures.size() < DETAIL_CAP) failures.add(new Failure(dn, key, field, value, reason));
+        else failuresOmitted++;
+    }
+
+    public synchronized void guard(String decision, String reason) {
+        guards.add(new Guard(decision, reason));
+    }
+
+    public synchronized void time(String stage, long millis) {
+        stageMillis.merge(stage, millis, Long::sum);
+    }
+
+    public synchronized void extractionFailed(String error) {
+        extractionComplete = false;
+        extractionError = error;
+    }
+
+    public Map<String, Long> getCounts() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        counts.forEach((k, v) -> m.put(k.name(), v.get()));
+        return m;
+    }
+
+    public List<Change> getChanges() {
+        return changes;
+    }
+
+    public List<Failure> getFailures() {
+        return failures;
+    }
+
+    public List<Guard> getGuards() {
+        return guards;
+    }
+
+    public Map<String, Long> getStageMillis() {
+        return stageMillis;
+    }
+
+    public boolean isExtractionComplete() {
+        return extractionComplete;
+    }
+
+    public String getExtractionError() {
+        return extractionError;
+    }
+
+    public long getChangesOmitted() {
+        return changesOmitted;
+    }
+
+    public long getFailuresOmitted() {
+        return failuresOmitted;
+    }
+
+    /** Entries written or removed: what "changed nothing" is judged on. */
+    public long changeCount() {
+        return get(Count.created) + get(Count.updated) + get(Count.revived) + get(Count.suspended) + get(Count.deleted);
+    }
+
+    public boolean guardTripped() {
+        return guards.stream().anyMatch(g -> g.decision().equals("refused"));
+    }
+}

@@ -1,0 +1,35 @@
+package org.entsync.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The report of one run of one instance: header, outcome and one {@link EntityReport} per entity type. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class RunReport {
+    public long runId;
+    public String instance;
+    public String trigger;
+    public String mode;
+    public long startedAt;
+    public long endedAt;
+    public String outcome = "running";
+    public int exitCode;
+    public String error;
+    public long ldapEntriesRead;
+    public long sqlBatches;
+    public final Map<String, EntityReport> entities = new LinkedHashMap<>();
+
+    public synchronized EntityReport entity(String name) {
+        return entities.computeIfAbsent(name, n -> new EntityReport());
+    }
+
+    public long totalChanges() {
+        return entities.values().stream().mapToLong(EntityReport::changeCount).sum();
+    }
+
+    public long totalFailures() {
+        return entities.values().stream().mapToLong(e -> e.get(EntityReport.Count.failed)).sum();
+    }
+}
