@@ -1,0 +1,321 @@
+package org.entsync.moodle;
+
+import org.entsync.config.SyncConfig;
+import org.entsync.diff.IndexRow;
+import org.entsync.diff.SyncIndex;
+import org.entsync.mapping.EntityMapping;
+import org.entsync.mapping.MappedRecord;
+import org.entsync.report.EntityReport;
+import org.entsync.report.EntityReport.Count;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Writes one page of new or changed users in one transaction: user rows (created, adopted or updated), their user
+ * contexts, custom profile fields, Moodle's dirty-user flags and the index rows. All statements are batched; the
+ * only reads are one probe of the existing accounts per page.
+ */
+public final class UserSink {
+    /** Columns a user mapping may write; anything else is refused when the mapping is loaded. */
+    public static final Set<String> WRITABLE = Set.of("username", "idnumber", "firstname", "lastname", "email", "institution",
+            "department", "address", "city", "country", "lang", "phone1", "phone2", "middlename", "alternatename",
+            "firstnamephonetic", "lastnamephonetic", "timezone", "auth");
+    public static final String ENTITY = "users";
+    /** What auth_ldap and auth_cas store for accounts whose password lives elsewhere. */
+    private static final String NOT_CACHED = "not cached";
+
+    public record Pending(MappedRecord record, IndexRow index) {
+    }
+
+    private final TargetDatabase target;
+    private final SyncConfig.Users users;
+    private final EntityMapping mapping;
+    private final List<String> columns;
+    private final Map<String, Long> profileFieldIds;
+
+    public UserSink(TargetDatabase target, SyncConfig.Users users, EntityMapping mapping, Map<String, Long> profileFieldIds) {
+        this.target = target;
+        this.users = users;
+        this.mapping = mapping;
+        this.columns = new ArrayList<>(mapping.columns().keySet());
+        this.profileFieldIds = profileFieldIds;
+    }
+
+    private static final class Row {
+        final Pending p;
+        final Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> before;
+        long id;
+        boolean created;
+        boolean adopted;
+        boolean revived;
+        boolean suspendedBefore;
+
+        Row(Pending p) {
+            this.p = p;
+        }
+    }
+
+    /** Writes the page; returns normally even when some entries failed (they are in the report). */
+    public void write(Connection c, List<Pending> page, long runId, EntityReport report) throws SQLException {
+        try {
+            writeAll(c, page, runId, report);
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            if (Sql.isConnectionLoss(e) || page.size() == 1) {
+                if (page.size() == 1 && !Sql.isConnectionLoss(e)) {
+                    Pending p = page.get(0);
+                    report.failure(p.record().dn(), p.record().key(), null, null, "Moodle refused the write: " + e.getMessage());
+                    // the entry is still in the directory: keep it out of the removal candidates
+                    target.index().markSeen(c, ENTITY, List.of(p.record().key()), runId);
+                    c.commit();
+                    return;
+                }
+                throw e;
+            }
+            // isolate the entry the database refuses: the others of the page still sync
+            for (Pending p : page) write(c, List.of(p), runId, report);
+        }
+    }
+
+    private void writeAll(Connection c, List<Pending> page, long runId, EntityReport report) throws SQLException {
+        Sql sql = target.sql();
+        long now = System.currentTimeMillis() / 1000;
+        List<Row> rows = new ArrayList<>(page.size());
+        for (Pending p : page) {
+            Row r = new Row(p);
+            mapping.columns().forEach((col, field) -> r.values.put(col, String.join(mapping.joinOf(field), p.record().values(field))));
+            rows.add(r);
+        }
+        loadExisting(c, rows);
+        List<Row> inserts = new ArrayList<>();
+        List<Row> updates = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.id == 0) {
+                inserts.add(r);
+            } else {
+                updates.add(r);
+            }
+        }
+        insertUsers(c, inserts, now);
+        ensureContexts(c, rows);
+        updateUsers(c, updates, now);
+        writeProfileFields(c, rows, report);
+        List<Long> ids = rows.stream().map(r -> r.id).toList();
+        target.dirtyFlags().markUsers(c, ids, now, target.site().sessionTimeout());
+        List<IndexRow> index = rows.stream().map(r -> new IndexRow(r.p.record().key(), r.p.record().hash(), r.id, IndexRow.ACTIVE, runId)).toList();
+        target.index().upsert(c, ENTITY, index, runId, now);
+        target.countBatch(6);
+        for (Row r : rows) {
+            Map<String, List<String>> diff = diff(r);
+            if (r.created) report.change(Count.created, r.p.record().key(), r.id, diff, null);
+            else if (r.revived) report.change(Count.revived, r.p.record().key(), r.id, diff, "unsuspended: back in the directory");
+            else report.change(Count.updated, r.p.record().key(), r.id, diff, r.adopted ? "adopted an existing Moodle account" : null);
+        }
+    }
+
+    /** Finds each entry's Moodle account: by the id the index remembers, else by username (or idnumber) to adopt it. */
+    private void loadExisting(Connection c, List<Row> rows) throws SQLException {
+        Sql sql = target.sql();
+        Map<Long, Row> byId = new HashMap<>();
+        Map<String, Row> byKey = new HashMap<>();
+        String adoptColumn = users.adoptBy();
+        for (Row r : rows) {
+            IndexRow ix = r.p.index();
+            if (ix != null && ix.moodleId() > 0) byId.put(ix.moodleId(), r);
+            else byKey.put(r.values.get(adoptColumn), r);
+        }
+        String cols = "id, username, suspended, " + String.join(", ", columns);
+        for (List<Long> chunk : Sql.chunks(byId.keySet())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + sql.t("user") + " WHERE deleted = 0 AND id IN (" + Sql.marks(chunk.size()) + ")")) {
+                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) attach(byId.get(rs.getLong(1)), rs, false);
+                }
+            }
+        }
+        for (Row r : byId.values()) {
+            if (r.id == 0) byKey.put(r.values.get(adoptColumn), r); // the account vanished from Moodle: find or recreate it
+        }
+        byKey.remove(null);
+        byKey.remove("");
+        for (List<String> chunk : Sql.chunks(byKey.keySet())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + sql.t("user") + " WHERE deleted = 0 AND mnethostid = ? AND "
+                    + adoptColumn + " IN (" + Sql.marks(chunk.size()) + ") ORDER BY id")) {
+                ps.setLong(1, target.site().mnetHostId());
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Row r = byKey.get(rs.getString(adoptColumn));
+                        if (r != null && r.id == 0) attach(r, rs, true);
+                    }
+                }
+            }
+        }
+    }
+
+    private void attach(Row r, ResultSet rs, boolean adopted) throws SQLException {
+        r.id = rs.getLong(1);
+        r.adopted = adopted;
+        r.suspendedBefore = rs.getInt("suspended") != 0;
+        r.before = new LinkedHashMap<>();
+        for (String col : columns) r.before.put(col, Objects.toString(rs.getString(col), ""));
+        IndexRow ix = r.p.index();
+        r.revived = ix != null && IndexRow.SUSPENDED.equals(ix.state()) && r.suspendedBefore;
+    }
+
+    private void insertUsers(Connection c, List<Row> inserts, long now) throws SQLException {
+        if (inserts.isEmpty()) return;
+        Sql sql = target.sql();
+        List<String> cols = new ArrayList<>(columns);
+        List<Object> fixed = new ArrayList<>();
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        defaults.put("auth", users.auth());
+        defaults.put("confirmed", 1);
+        defaults.put("mnethostid", target.site().mnetHostId());
+        defaults.put("password", NOT_CACHED);
+        defaults.put("lang", users.lang());
+        defaults.put("country", users.country());
+        defaults.put("timezone", users.timezone());
+        defaults.put("timecreated", now);
+        defaults.put("timemodified", now);
+        defaults.forEach((k, v) -> {
+            if (!cols.contains(k)) {
+                cols.add(k);
+                fixed.add(v);
+            }
+        });
+        String insert = "INSERT INTO " + sql.t("user") + " (" + String.join(", ", cols) + ") VALUES (" + Sql.marks(cols.size()) + ")";
+        try (PreparedStatement ps = c.prepareStatement(insert)) {
+            for (Row r : inserts) {
+                int i = 1;
+                for (String col : columns) ps.setString(i++, r.values.get(col));
+                for (Object f : fixed) ps.setObject(i++, f);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        Map<String, Row> byName = new HashMap<>();
+        for (Row r : inserts) byName.put(r.values.get("username"), r);
+        for (List<String> chunk : Sql.chunks(byName.keySet())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, username FROM " + sql.t("user") + " WHERE mnethostid = ? AND deleted = 0 AND username IN ("
+                    + Sql.marks(chunk.size()) + ")")) {
+                ps.setLong(1, target.site().mnetHostId());
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Row r = byName.get(rs.getString(2));
+                        if (r != null) {
+                            r.id = rs.getLong(1);
+                            r.created = true;
+                        }
+                    }
+                }
+            }
+        }
+        for (Row r : inserts) {
+            if (r.id == 0) throw new SQLException("user " + r.values.get("username") + " was inserted but cannot be found again");
+        }
+    }
+
+    /** Every user needs a user context: contextlevel 30, path /<system>/<context id>, depth 2. */
+    private void ensureContexts(Connection c, List<Row> rows) throws SQLException {
+        Sql sql = target.sql();
+        List<Long> need = new ArrayList<>();
+        Map<Long, Boolean> has = new HashMap<>();
+        List<Long> check = rows.stream().filter(r -> !r.created).map(r -> r.id).toList();
+        for (List<Long> chunk : Sql.chunks(check)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT instanceid FROM " + sql.t("context") + " WHERE contextlevel = 30 AND instanceid IN (" + Sql.marks(chunk.size()) + ")")) {
+                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) has.put(rs.getLong(1), true);
+                }
+            }
+        }
+        for (Row r : rows) if (r.created || !has.containsKey(r.id)) need.add(r.id);
+        if (need.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t("context") + " (contextlevel, instanceid, depth, path, locked) VALUES (30, ?, 0, NULL, 0)")) {
+            for (Long id : need) {
+                ps.setLong(1, id);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        // the system path is digits and slashes read from the database, so it can be a literal here
+        String sysPath = target.site().systemContextPath();
+        for (List<Long> chunk : Sql.chunks(need)) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t("context") + " SET path = CONCAT('" + sysPath + "/', id), depth = "
+                    + (sysPath.split("/").length) + " WHERE contextlevel = 30 AND path IS NULL AND instanceid IN (" + Sql.marks(chunk.size()) + ")")) {
+                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private void updateUsers(Connection c, List<Row> updates, long now) throws SQLException {
+        if (updates.isEmpty()) return;
+        Sql sql = target.sql();
+        StringBuilder set = new StringBuilder();
+        for (String col : columns) set.append(col).append(" = ?, ");
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t("user") + " SET " + set + "timemodified = ? WHERE id = ?");
+             PreparedStatement revive = c.prepareStatement("UPDATE " + sql.t("user") + " SET suspended = 0 WHERE id = ?")) {
+            for (Row r : updates) {
+                int i = 1;
+                for (String col : columns) ps.setString(i++, r.values.get(col));
+                ps.setLong(i++, now);
+                ps.setLong(i, r.id);
+                ps.addBatch();
+                if (r.revived) {
+                    revive.setLong(1, r.id);
+                    revive.addBatch();
+                }
+            }
+            ps.executeBatch();
+            revive.executeBatch();
+        }
+    }
+
+    private void writeProfileFields(Connection c, List<Row> rows, EntityReport report) throws SQLException {
+        if (profileFieldIds.isEmpty()) return;
+        List<Object[]> data = new ArrayList<>();
+        Map<Long, Map<Long, String>> old = target.profileFields().read(c, rows.stream().filter(r -> !r.created).map(r -> r.id).toList(), profileFieldIds.values());
+        mapping.profileFields().forEach((shortname, pf) -> {
+            long fieldId = profileFieldIds.get(shortname);
+            for (Row r : rows) {
+                String value = String.join(mapping.joinOf(pf.field), r.p.record().values(pf.field));
+                String before = old.getOrDefault(r.id, Map.of()).get(fieldId);
+                if (!value.equals(before)) {
+                    data.add(new Object[]{r.id, fieldId, value});
+                    if (r.before != null) r.before.put("profile_field_" + shortname, before == null ? "" : before);
+                }
+                r.values.put("profile_field_" + shortname, value);
+            }
+        });
+        target.profileFields().write(c, data);
+    }
+
+    /** field → [old, new] for what the write changed (all fields for a creation). */
+    private static Map<String, List<String>> diff(Row r) {
+        Map<String, List<String>> d = new LinkedHashMap<>();
+        r.values.forEach((k, v) -> {
+            String before = r.before == null ? null : r.before.get(k);
+            if (r.before == null) {
+                if (!v.isEmpty()) d.put(k, java.util.Arrays.asList(null, v));
+            } else if (before != null && !before.equals(v)) {
+                d.put(k, List.of(before, v));
+            }
+        });
+        return d;
+    }
+}
