@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #start} writes {@code <workDir>/slapd.conf} (core, cosine, inetorgperson from
  * {@code /etc/ldap/schema}, then the project's {@code schema/sdet} files in dependency order), an mdb
- * database in {@code <workDir>/db} (maxsize 1 GiB), rootdn {@code cn=admin,<suffix>} / {@value #PASSWORD},
+ * database in {@code <workDir>/db} (maxsize 1 GiB, system property {@code entsync.slapd.maxsize} to change), rootdn {@code cn=admin,<suffix>} / {@value #PASSWORD},
  * {@code sizelimit 500} (changeable) with {@code limits * size.prtotal=unlimited} so that paged searches
  * read everything, and indexes on objectClass, uid, ENTStructureUAI, ENTStructureSIREN, member. It loads
  * the LDIF offline with {@code slapadd -q} (schema checking stays on), then runs
@@ -149,7 +149,8 @@ public final class Slapd implements AutoCloseable {
         b.append("loglevel 0\n");
         b.append("sizelimit ").append(sizeLimit).append('\n');
         b.append("database mdb\n");
-        b.append("maxsize 1073741824\n");
+        // 1 GiB (sparse file) fits a few hundred thousand generated people; raise it for 1M
+        b.append("maxsize ").append(Long.getLong("entsync.slapd.maxsize", 1L << 30)).append('\n');
         b.append("suffix \"").append(suffix).append("\"\n");
         b.append("rootdn \"cn=admin,").append(suffix).append("\"\n");
         b.append("rootpw ").append(PASSWORD).append('\n');
