@@ -85,6 +85,11 @@ public final class Settings {
         return v;
     }
 
+    /** The value, or null for an unknown key (for placeholders in mappings). */
+    public String find(String key) {
+        return values.get(key);
+    }
+
     public String get(String key, String fallback) {
         String v = values.get(key);
         return v == null || v.isEmpty() ? fallback : v;

@@ -85,6 +85,24 @@ public final class EntityMapping {
         return new MappedRecord(entry.getDN(), key.get(0), fields, MappedRecord.hash(salt, fields));
     }
 
+    /**
+     * The key of an entry that failed to map, when the key field itself can still be computed (fields are
+     * evaluated in order up to it); null otherwise.
+     */
+    public String keyOf(Entry entry, StructureDirectory structures) {
+        MappingContext ctx = new MappingContext(entry, structures, settings);
+        try {
+            for (FieldRule r : rules.values()) {
+                List<String> v = r.evaluate(ctx);
+                if (r.name.equals(spec.key)) return v.isEmpty() ? null : v.get(0);
+                ctx.fields.put(r.name, v);
+            }
+        } catch (MappingException e) {
+            return null;
+        }
+        return null;
+    }
+
     /** Whether the include rule (e.g. which profiles become users) keeps this record. */
     public boolean included(MappedRecord r) {
         if (spec.include == null) return true;

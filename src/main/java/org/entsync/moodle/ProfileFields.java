@@ -39,7 +39,6 @@ public final class ProfileFields {
             }
             ids.put(f.getKey(), id);
         }
-        if (!c.getAutoCommit()) c.commit();
         return ids;
     }
 

@@ -2,6 +2,7 @@ package org.entsync.moodle;
 
 import org.entsync.config.SyncConfig;
 import org.entsync.diff.IndexRow;
+import org.entsync.diff.PendingChange;
 import org.entsync.diff.SyncIndex;
 import org.entsync.mapping.EntityMapping;
 import org.entsync.mapping.MappedRecord;
@@ -34,25 +35,24 @@ public final class UserSink {
     /** What auth_ldap and auth_cas store for accounts whose password lives elsewhere. */
     private static final String NOT_CACHED = "not cached";
 
-    public record Pending(MappedRecord record, IndexRow index) {
-    }
-
     private final TargetDatabase target;
     private final SyncConfig.Users users;
     private final EntityMapping mapping;
     private final List<String> columns;
-    private final Map<String, Long> profileFieldIds;
+    private final boolean dryRun;
+    private Map<String, Long> profileFieldIds;
+    private Map<String, Long> uncommittedFieldIds;
 
-    public UserSink(TargetDatabase target, SyncConfig.Users users, EntityMapping mapping, Map<String, Long> profileFieldIds) {
+    public UserSink(TargetDatabase target, SyncConfig.Users users, EntityMapping mapping, boolean dryRun) {
         this.target = target;
         this.users = users;
         this.mapping = mapping;
         this.columns = new ArrayList<>(mapping.columns().keySet());
-        this.profileFieldIds = profileFieldIds;
+        this.dryRun = dryRun;
     }
 
     private static final class Row {
-        final Pending p;
+        final PendingChange p;
         final Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> before;
         long id;
@@ -61,39 +61,50 @@ public final class UserSink {
         boolean revived;
         boolean suspendedBefore;
 
-        Row(Pending p) {
+        Row(PendingChange p) {
             this.p = p;
         }
     }
 
-    /** Writes the page; returns normally even when some entries failed (they are in the report). */
-    public void write(Connection c, List<Pending> page, long runId, EntityReport report) throws SQLException {
+    /**
+     * Writes the page; returns normally even when some entries failed (they are in the report). A dry run does all
+     * the same work and rolls it back, so its report is exactly what a real run would have done.
+     */
+    public void write(Connection c, List<PendingChange> page, long runId, EntityReport report) throws SQLException {
         try {
-            writeAll(c, page, runId, report);
-            c.commit();
+            List<Row> rows = writeAll(c, page, runId);
+            if (dryRun) {
+                c.rollback();
+            } else {
+                c.commit();
+                if (profileFieldIds == null) profileFieldIds = uncommittedFieldIds;
+            }
+            report(rows, report);
         } catch (SQLException e) {
             c.rollback();
             if (Sql.isConnectionLoss(e) || page.size() == 1) {
                 if (page.size() == 1 && !Sql.isConnectionLoss(e)) {
-                    Pending p = page.get(0);
+                    PendingChange p = page.get(0);
                     report.failure(p.record().dn(), p.record().key(), null, null, "Moodle refused the write: " + e.getMessage());
                     // the entry is still in the directory: keep it out of the removal candidates
-                    target.index().markSeen(c, ENTITY, List.of(p.record().key()), runId);
-                    c.commit();
+                    if (!dryRun) {
+                        target.index().markSeen(c, ENTITY, List.of(p.record().key()), runId);
+                        c.commit();
+                    }
                     return;
                 }
                 throw e;
             }
             // isolate the entry the database refuses: the others of the page still sync
-            for (Pending p : page) write(c, List.of(p), runId, report);
+            for (PendingChange p : page) write(c, List.of(p), runId, report);
         }
     }
 
-    private void writeAll(Connection c, List<Pending> page, long runId, EntityReport report) throws SQLException {
+    private List<Row> writeAll(Connection c, List<PendingChange> page, long runId) throws SQLException {
         Sql sql = target.sql();
         long now = System.currentTimeMillis() / 1000;
         List<Row> rows = new ArrayList<>(page.size());
-        for (Pending p : page) {
+        for (PendingChange p : page) {
             Row r = new Row(p);
             mapping.columns().forEach((col, field) -> r.values.put(col, String.join(mapping.joinOf(field), p.record().values(field))));
             rows.add(r);
@@ -111,12 +122,17 @@ public final class UserSink {
         insertUsers(c, inserts, now);
         ensureContexts(c, rows);
         updateUsers(c, updates, now);
-        writeProfileFields(c, rows, report);
+        writeProfileFields(c, rows);
         List<Long> ids = rows.stream().map(r -> r.id).toList();
         target.dirtyFlags().markUsers(c, ids, now, target.site().sessionTimeout());
         List<IndexRow> index = rows.stream().map(r -> new IndexRow(r.p.record().key(), r.p.record().hash(), r.id, IndexRow.ACTIVE, runId)).toList();
         target.index().upsert(c, ENTITY, index, runId, now);
         target.countBatch(6);
+        return rows;
+    }
+
+    /** Reported only once the transaction is settled, so a retried page is never counted twice. */
+    private static void report(List<Row> rows, EntityReport report) {
         for (Row r : rows) {
             Map<String, List<String>> diff = diff(r);
             if (r.created) report.change(Count.created, r.p.record().key(), r.id, diff, null);
@@ -286,8 +302,16 @@ public final class UserSink {
         }
     }
 
-    private void writeProfileFields(Connection c, List<Row> rows, EntityReport report) throws SQLException {
-        if (profileFieldIds.isEmpty()) return;
+    private void writeProfileFields(Connection c, List<Row> rows) throws SQLException {
+        Map<String, Long> fieldIds = profileFieldIds;
+        if (fieldIds == null) {
+            Map<String, String> names = new LinkedHashMap<>();
+            mapping.profileFields().forEach((sn, pf) -> names.put(sn, pf.name));
+            fieldIds = target.profileFields().ensure(c, names);
+            uncommittedFieldIds = fieldIds; // may have been created in this transaction: trusted once it commits
+        }
+        if (fieldIds.isEmpty()) return;
+        Map<String, Long> profileFieldIds = fieldIds;
         List<Object[]> data = new ArrayList<>();
         Map<Long, Map<Long, String>> old = target.profileFields().read(c, rows.stream().filter(r -> !r.created).map(r -> r.id).toList(), profileFieldIds.values());
         mapping.profileFields().forEach((shortname, pf) -> {

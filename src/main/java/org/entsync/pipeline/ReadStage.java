@@ -1,0 +1,70 @@
+package org.entsync.pipeline;
+
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.entsync.ldap.LdapReadException;
+import org.entsync.ldap.PagedSearch;
+import org.entsync.mapping.EntityMapping;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/** Read stage: structures into the lookup table, then each entity as a stream of LDAP pages. */
+public final class ReadStage {
+    private static final Logger LOG = LoggerFactory.getLogger(ReadStage.class);
+
+    /** Structures are few (thousands at most): read them whole, before anything that refers to them. */
+    public void structures(@ExchangeProperty("run") RunContext run) {
+        long t0 = System.currentTimeMillis();
+        var cfg = run.config().ldap();
+        try (PagedSearch pages = new PagedSearch(run.ldap(), "structures", cfg.structuresBase(), false, "(objectClass=ENTStructure)",
+                new String[]{"ENTStructureUAI", "ENTEtablissementUAI", "ENTStructureSIREN", "ENTStructureNomCourant", "ou", "cn",
+                        "ENTStructureTypeStruct", "ENTStructureJointure"}, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs())) {
+            while (pages.hasNext()) pages.next().forEach(run.structures()::add);
+            run.report().ldapEntriesRead += pages.entriesRead();
+        }
+        if (run.structures().size() == 0) {
+            throw new LdapReadException("structures: no ENTStructure entry under " + cfg.structuresBase()
+                    + " (check entsync.ldap.structuresBase); nothing can be synced without them", null);
+        }
+        run.report("structures").add(org.entsync.report.EntityReport.Count.read, run.structures().size());
+        run.report("structures").time("read", System.currentTimeMillis() - t0);
+        LOG.info("{} structures read", run.structures().size());
+    }
+
+    /** The entity's entries as an iterator of pages, consumed lazily by the streaming splitter of the route. */
+    public PagedSearch pages(@ExchangeProperty("run") RunContext run, @Header("entity") String entity) {
+        EntityMapping m = run.mapping(entity);
+        var cfg = run.config().ldap();
+        List<String> attrs = new java.util.ArrayList<>(m.attributes());
+        attrs.add("objectClass");
+        return new PagedSearch(run.ldap(), entity, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
+                attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+    }
+
+    /** A read that failed midway: what was read is kept, but removal is off for this entity. */
+    public void extractionFailed(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LdapReadException ldap = find(e);
+        String msg = ldap != null ? ldap.getMessage() : String.valueOf(e);
+        LOG.error("{}: extraction incomplete: {}", entity, msg);
+        run.report(entity).extractionFailed(msg);
+    }
+
+    static LdapReadException find(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof LdapReadException l) return l;
+        return null;
+    }
+
+    /** Counts pages for the report; the body stays the page. */
+    public List<SearchResultEntry> count(List<SearchResultEntry> page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) {
+        run.report(entity).add(org.entsync.report.EntityReport.Count.read, page.size());
+        synchronized (run.report()) {
+            run.report().ldapEntriesRead += page.size();
+        }
+        return page;
+    }
+}
