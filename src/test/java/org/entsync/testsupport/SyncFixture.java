@@ -1,0 +1,90 @@
+package org.entsync.testsupport;
+
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SearchScope;
+import org.entsync.config.Settings;
+import org.entsync.config.SyncConfig;
+import org.entsync.generator.GeneratedDirectory;
+import org.entsync.generator.GeneratorOptions;
+import org.entsync.generator.SdetGenerator;
+import org.entsync.pipeline.RunOptions;
+import org.entsync.pipeline.SyncEngine;
+import org.entsync.pipeline.SyncService;
+import org.entsync.report.RunReport;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real slapd loaded with a generated SDET directory, plus the settings that point ent-sync at it and at a test
+ * Moodle database; runs syncs through the real routes.
+ */
+public final class SyncFixture implements AutoCloseable {
+    public final Slapd slapd;
+    public final GeneratedDirectory directory;
+    public final SyncEngine engine;
+    private final TestDatabase db;
+    private final Path work;
+
+    public SyncFixture(TestDatabase db, GeneratorOptions options) throws Exception {
+        Slapd.requireAvailable();
+        this.db = db;
+        this.work = Files.createTempDirectory("entsync-" + db.name());
+        Path ldif = work.resolve("directory.ldif");
+        this.directory = SdetGenerator.writeLdif(options, ldif);
+        this.slapd = Slapd.start(work.resolve("slapd"), options.suffix(), ldif);
+        this.engine = new SyncEngine(Path.of("routes"));
+    }
+
+    /** Settings for this directory and database; extra settings override them. */
+    public SyncConfig config(Map<String, String> extra) {
+        Map<String, String> m = new LinkedHashMap<>();
+        String suffix = slapd.suffix();
+        m.put("entsync.ldap.url", slapd.url());
+        m.put("entsync.ldap.bindDn", slapd.bindDn());
+        m.put("entsync.ldap.password", slapd.password());
+        m.put("entsync.ldap.baseDn", suffix);
+        m.put("entsync.ldap.peopleBase", "ou=people," + suffix);
+        m.put("entsync.ldap.structuresBase", "ou=structures," + suffix);
+        m.put("entsync.ldap.groupsBase", "ou=groups," + suffix);
+        m.put("entsync.ldap.pageSize", "50");
+        m.put("entsync.ldap.retries", "0");
+        m.put("entsync.moodle.jdbcUrl", db.jdbcUrl());
+        m.put("entsync.moodle.user", db.user());
+        m.put("entsync.moodle.password", db.password());
+        m.put("entsync.moodle.createSchema", "never");
+        m.put("entsync.report.dir", work.resolve("reports").toString());
+        m.putAll(extra);
+        return SyncConfig.from(Settings.defaultsWith(m));
+    }
+
+    public RunReport sync(Map<String, String> extra, RunOptions options) {
+        try (SyncService service = new SyncService(engine)) {
+            return service.run(service.prepare(config(extra), options));
+        }
+    }
+
+    public RunReport sync() {
+        return sync(Map.of(), RunOptions.defaults());
+    }
+
+    public List<SearchResultEntry> search(String filter) throws Exception {
+        try (LDAPConnection c = slapd.connect()) {
+            return c.search("ou=people," + slapd.suffix(), SearchScope.ONE, filter).getSearchEntries();
+        }
+    }
+
+    public LDAPConnection ldap() throws Exception {
+        return slapd.connect();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        slapd.close();
+    }
+}
