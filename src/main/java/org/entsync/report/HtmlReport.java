@@ -107,11 +107,11 @@ public final class HtmlReport {
             h.append("<div class=\"banner bad\" id=\"run-error\"><strong>The run failed</strong>")
                     .append(esc(r.error)).append("</div>\n");
         }
-        List<String> refused = new ArrayList<>(), otherGuards = new ArrayList<>(), extraction = new ArrayList<>();
+        // refusals and incomplete extractions on top; other guard decisions are in their entity's section
+        List<String> refused = new ArrayList<>(), extraction = new ArrayList<>();
         for (var e : r.entities.entrySet()) {
             for (EntityReport.Guard g : e.getValue().getGuards()) {
-                String line = "<b>" + esc(e.getKey()) + "</b>: " + esc(Fmt.nz(g.decision())) + " \u2013 " + esc(Fmt.nz(g.reason()));
-                ("refused".equals(g.decision()) ? refused : otherGuards).add(line);
+                if ("refused".equals(g.decision())) refused.add("<b>" + esc(e.getKey()) + "</b>: " + esc(Fmt.nz(g.reason())));
             }
             if (!e.getValue().isExtractionComplete()) {
                 extraction.add("<b>" + esc(e.getKey()) + "</b>: " + esc(Fmt.nz(e.getValue().getExtractionError())));
@@ -119,7 +119,6 @@ public final class HtmlReport {
         }
         banner(h, "bad", "guard-banner", "A safety guard refused the changes", refused);
         banner(h, "warn", "extraction-banner", "LDAP extraction incomplete", extraction);
-        banner(h, "info", "guard-info", "Guard decisions", otherGuards);
         if (r.mode != null && r.mode.toLowerCase(Locale.ROOT).contains("dry")) {
             h.append("<div class=\"banner info\" id=\"dry-run\"><strong>Dry run</strong>Nothing was written to Moodle: "
                     + "the changes below are what a real run would have done.</div>\n");
@@ -237,7 +236,7 @@ public final class HtmlReport {
         runs.sort(Comparator.comparingLong(RunSummary::startedAt).thenComparingLong(RunSummary::runId));
         if (runs.size() > HISTORY_RUNS) runs = runs.subList(runs.size() - HISTORY_RUNS, runs.size());
 
-        int w = 720, left = 56, right = 10, panel = 96, top1 = 22, top2 = top1 + panel + 30, bottom = top2 + panel;
+        int w = 720, left = 74, right = 10, panel = 96, top1 = 22, top2 = top1 + panel + 30, bottom = top2 + panel;
         int height = bottom + 44;
         double slot = (double) (w - left - right) / runs.size();
         double bar = Math.min(26, slot * 0.7);

@@ -85,7 +85,8 @@ class HtmlReportTest {
         assertCard(html, "ldap-read", "390");
         assertTrue(html.contains("<div class=\"card bad\" id=\"card-failed\">"), "failed card is red");
         assertFalse(html.contains("id=\"guard-banner\""), "no refused-guard banner");
-        assertTrue(html.contains("id=\"guard-info\""), "guard decisions listed");
+        assertTrue(html.contains("<div class=\"banner info\"><strong>Guard: allowed</strong>1 suspension of 350 users"),
+                "guard decision in its section");
 
         assertEquals(2, count(html, "<section class=\"entity\""), "one section per entity");
         assertTrue(html.contains("<td data-count=\"read\">350</td>"), "users read count");
