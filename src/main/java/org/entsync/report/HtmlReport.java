@@ -104,7 +104,7 @@ public final class HtmlReport {
 
     private static void banners(StringBuilder h, RunReport r) {
         if (r.error != null && !r.error.isEmpty()) {
-            h.append("<div class=\"banner bad\" id=\"run-error\"><strong>The run failed</strong>")
+            h.append("<div class=\"banner bad\" id=\"run-error\"><strong>Run error</strong>")
                     .append(esc(r.error)).append("</div>\n");
         }
         // refusals and incomplete extractions on top; other guard decisions are in their entity's section
@@ -313,7 +313,7 @@ public final class HtmlReport {
             h.append("<p class=\"empty\">No stage timing recorded.</p>\n");
             return;
         }
-        int w = 480, label = 170, valueW = 64, rowH = 22;
+        int w = 480, label = 180, valueW = 64, rowH = 22;
         long max = Math.max(1, rows.stream().mapToLong(Row::ms).max().orElse(1));
         int height = rows.size() * rowH + 6;
         h.append("<svg class=\"chart\" id=\"stage-chart\" viewBox=\"0 0 ").append(w).append(' ').append(height)
@@ -321,7 +321,7 @@ public final class HtmlReport {
         for (int i = 0; i < rows.size(); i++) {
             Row row = rows.get(i);
             int y = 3 + i * rowH;
-            String text = clip(row.entity(), 14) + " \u00b7 " + clip(row.stage(), 16);
+            String text = clip(clip(row.entity(), 14) + " \u00b7 " + row.stage(), 28);
             double bw = row.ms() <= 0 ? 0 : Math.max(2, (double) row.ms() / max * (w - label - valueW));
             h.append("<g><title>").append(esc(row.entity() + " \u00b7 " + row.stage() + ": " + Fmt.duration(row.ms()) + " ("
                             + Fmt.number(row.ms()) + " ms)")).append("</title>")
