@@ -1,25 +1,77 @@
 package org.entsync.report;
 
 import java.io.PrintStream;
+import java.text.Normalizer;
+import java.util.Locale;
 
-/** The run summary printed at the end of a command-line run. */
+/** A compact, plain-ASCII summary of a run for the terminal (and for cron mails). */
 public final class SummaryPrinter {
+    /** Failures listed after the counters; the report files have the rest. */
+    public static final int MAX_FAILURES = 20;
+    private static final int MAX_TEXT = 160;
+
     private SummaryPrinter() {
     }
 
     public static void print(RunReport r, PrintStream out) {
-        out.printf("ent-sync run %d of %s: %s, %s in %.1f s%n", r.runId, r.instance, r.mode, r.outcome, (r.endedAt - r.startedAt) / 1000.0);
-        if (r.error != null) out.println("  ERROR " + r.error);
-        r.entities.forEach((name, e) -> {
-            StringBuilder b = new StringBuilder(String.format("  %-11s", name));
-            e.getCounts().forEach((k, v) -> {
-                if (v > 0 || k.equals("created") || k.equals("updated") || k.equals("failed")) b.append(' ').append(k).append(' ').append(v);
-            });
-            out.println(b);
-            if (!e.isExtractionComplete()) out.println("    INCOMPLETE " + e.getExtractionError());
-            e.getGuards().forEach(g -> out.println("    GUARD " + g.decision() + ": " + g.reason()));
-            e.getFailures().stream().limit(20).forEach(f -> out.println("    FAILED " + f.dn() + (f.field() == null ? "" : " field " + f.field()) + ": " + f.reason()));
-        });
-        out.println("  total changes " + r.totalChanges() + ", failures " + r.totalFailures());
+        StringBuilder b = new StringBuilder();
+        b.append("ent-sync ").append(ascii(r.instance, 60)).append(" run ").append(r.runId)
+                .append(" mode ").append(ascii(r.mode, 30))
+                .append(r.trigger == null ? "" : " (" + ascii(r.trigger, 20) + ")")
+                .append(": ").append(ascii(r.outcome, 30).toUpperCase(Locale.ROOT))
+                .append(" in ").append(r.endedAt > 0 ? Fmt.duration(r.startedAt, r.endedAt) : "-")
+                .append(", exit ").append(r.exitCode)
+                .append(", ").append(r.ldapEntriesRead).append(" LDAP entries read");
+        out.println(b);
+        if (r.error != null && !r.error.isEmpty()) out.println("  ERROR " + ascii(r.error, 400));
+        for (var e : r.entities.entrySet()) {
+            EntityReport x = e.getValue();
+            out.println(String.format(Locale.ROOT,
+                    "%-10s read %d  created %d  updated %d  unchanged %d  revived %d  suspended %d  deleted %d  failed %d",
+                    ascii(e.getKey(), 30), x.get(EntityReport.Count.read), x.get(EntityReport.Count.created),
+                    x.get(EntityReport.Count.updated), x.get(EntityReport.Count.unchanged), x.get(EntityReport.Count.revived),
+                    x.get(EntityReport.Count.suspended), x.get(EntityReport.Count.deleted), x.get(EntityReport.Count.failed)));
+            if (!x.isExtractionComplete()) {
+                out.println("  INCOMPLETE " + ascii(e.getKey(), 30) + " extraction: " + ascii(x.getExtractionError(), 400));
+            }
+        }
+        int shown = 0;
+        long total = 0;
+        for (var e : r.entities.entrySet()) {
+            total += e.getValue().get(EntityReport.Count.failed);
+            for (EntityReport.Failure f : e.getValue().getFailures()) {
+                if (shown >= MAX_FAILURES) break;
+                shown++;
+                String where = f.dn() != null && !f.dn().isEmpty() ? f.dn() : Fmt.nz(f.key());
+                out.println("  FAILED " + ascii(where, MAX_TEXT)
+                        + (f.field() == null || f.field().isEmpty() ? "" : " field " + ascii(f.field(), 60))
+                        + ": " + ascii(f.reason(), MAX_TEXT));
+            }
+        }
+        if (total > shown) out.println("  ... " + (total - shown) + " more failures in the report");
+        for (var e : r.entities.entrySet()) {
+            for (EntityReport.Guard g : e.getValue().getGuards()) {
+                out.println("  GUARD " + ascii(e.getKey(), 30) + " " + ascii(g.decision(), 30) + ": " + ascii(g.reason(), 400));
+            }
+        }
+        out.flush();
+    }
+
+    /** Accents dropped (e -> e), anything else outside printable ASCII shown as '?', long text cut. */
+    static String ascii(String s, int max) {
+        if (s == null) return "";
+        String n = Normalizer.normalize(s, Normalizer.Form.NFD);
+        StringBuilder b = new StringBuilder(Math.min(n.length(), max + 3));
+        for (int i = 0; i < n.length(); ) {
+            if (b.length() >= max) {
+                b.append("...");
+                break;
+            }
+            int cp = n.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.getType(cp) == Character.NON_SPACING_MARK) continue;
+            b.append(cp >= 0x20 && cp < 0x7f ? (char) cp : cp == '\n' || cp == '\t' ? ' ' : '?');
+        }
+        return b.toString();
     }
 }
