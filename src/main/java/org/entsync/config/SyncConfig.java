@@ -23,6 +23,7 @@ public record SyncConfig(
         Users users,
         Removal removal,
         Path reportDir,
+        int reportRetentionDays,
         Settings settings) {
 
     public static final Pattern PREFIX = Pattern.compile("[a-z0-9_]{1,10}");
@@ -55,7 +56,7 @@ public record SyncConfig(
         }
         return new SyncConfig(instance, ldap(s), moodle(s),
                 Path.of(s.get("entsync.mapping.dir")), profileName(s), schools(s), users(s), removal(s),
-                Path.of(s.get("entsync.report.dir")), s);
+                Path.of(s.get("entsync.report.dir")), s.getInt("entsync.report.retentionDays", 0, 36500), s);
     }
 
     private static String profileName(Settings s) {

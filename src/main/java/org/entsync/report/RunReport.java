@@ -19,6 +19,8 @@ public final class RunReport {
     public String error;
     public long ldapEntriesRead;
     public long sqlBatches;
+    /** Where the HTML report was written (set once published). */
+    public String reportFile;
     public final Map<String, EntityReport> entities = new LinkedHashMap<>();
 
     public synchronized EntityReport entity(String name) {
