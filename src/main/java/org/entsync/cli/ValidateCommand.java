@@ -19,7 +19,7 @@ public final class ValidateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SyncConfig cfg = config.load();
         cfg.settings().describe().forEach((k, v) -> System.out.println("  " + k + " = " + v));
-        SyncService.loadMappings(cfg, RunOptions.ALL);
+        org.entsync.pipeline.Mappings.load(cfg, RunOptions.ALL);
         System.out.println("mappings: OK (" + cfg.mappingDir().resolve(cfg.mappingProfile()) + ")");
         try (SyncService service = new SyncService(null)) {
             RunContext run = service.prepare(cfg, RunOptions.defaults());

@@ -22,6 +22,7 @@ public record SyncConfig(
         List<String> schools,
         Users users,
         Removal removal,
+        Owned owned,
         Path reportDir,
         int reportRetentionDays,
         Settings settings) {
@@ -49,13 +50,18 @@ public record SyncConfig(
     public record Removal(String policy, double maxShare) {
     }
 
+    /** What ent-sync creates and owns besides users: categories, cohorts, role assignments. */
+    public record Owned(String categoryParent, String cohortComponent, String cohortYearPrefix, String cohortRemoval,
+                        String roleComponent, String parentRole) {
+    }
+
     public static SyncConfig from(Settings s) {
         String instance = s.get("entsync.instance");
         if (!INSTANCE.matcher(instance).matches()) {
             throw new ConfigException("setting entsync.instance: expected 1-64 letters, digits, '.', '_' or '-', got '" + instance + "'");
         }
         return new SyncConfig(instance, ldap(s), moodle(s),
-                Path.of(s.get("entsync.mapping.dir")), profileName(s), schools(s), users(s), removal(s),
+                Path.of(s.get("entsync.mapping.dir")), profileName(s), schools(s), users(s), removal(s), owned(s),
                 Path.of(s.get("entsync.report.dir")), s.getInt("entsync.report.retentionDays", 0, 36500), s);
     }
 
@@ -167,6 +173,24 @@ public record SyncConfig(
         }
         return new Users(auth, s.get("entsync.users.lang"), country, s.get("entsync.users.timezone"), domain, profiles,
                 s.oneOf("entsync.users.adoptBy", "username", "idnumber"));
+    }
+
+    private static Owned owned(Settings s) {
+        for (String key : List.of("entsync.cohorts.component", "entsync.roles.component")) {
+            if (!s.get(key).matches("[a-z]+_[a-z0-9_]{1,90}")) {
+                throw new ConfigException("setting " + key + ": expected a Moodle component name such as local_entsync (type_name, lower case), got '" + s.get(key) + "'");
+            }
+        }
+        String prefix = s.get("entsync.cohorts.yearPrefix");
+        if (!prefix.matches("[A-Za-z0-9_.$-]{0,20}")) {
+            throw new ConfigException("setting entsync.cohorts.yearPrefix: expected up to 20 letters, digits or _ . $ - (e.g. 2025-2026_), got '" + prefix + "'");
+        }
+        String parentRole = s.get("entsync.roles.parentRole");
+        if (!parentRole.matches("[a-z0-9_]{0,100}")) {
+            throw new ConfigException("setting entsync.roles.parentRole: expected a role shortname (lower case) or nothing, got '" + parentRole + "'");
+        }
+        return new Owned(s.get("entsync.categories.parent"), s.get("entsync.cohorts.component"), prefix,
+                s.oneOf("entsync.cohorts.removal", "keep", "delete"), s.get("entsync.roles.component"), parentRole);
     }
 
     private static Removal removal(Settings s) {

@@ -147,10 +147,14 @@ public final class SyncIndex {
 
     /** Active entries that this run did not see: the candidates for removal. */
     public List<IndexRow> unseen(Connection c, String entity, long runId) throws SQLException {
+        return unseen(c, entity, runId, IndexRow.ACTIVE);
+    }
+
+    public List<IndexRow> unseen(Connection c, String entity, long runId, String state) throws SQLException {
         List<IndexRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid, state, lastseen FROM " + sql.t(TABLE)
                 + " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ?")) {
-            Sql.bind(ps, instance, entity, IndexRow.ACTIVE, runId);
+            Sql.bind(ps, instance, entity, state, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(new IndexRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5)));
             }

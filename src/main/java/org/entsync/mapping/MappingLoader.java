@@ -141,7 +141,16 @@ public final class MappingLoader {
         return m;
     }
 
-    byte[] read(String relative) {
+    public String profile() {
+        return profile;
+    }
+
+    /** A salt for hashes: the mapping file's content and the settings that shape what is written. */
+    public String fingerprint(byte[] mappingFile) {
+        return sha(mappingFile) + ":" + settingsFingerprint;
+    }
+
+    public byte[] read(String relative) {
         Path p = dir.resolve(relative);
         try {
             if (Files.isRegularFile(p)) return Files.readAllBytes(p);

@@ -27,6 +27,8 @@ public final class TargetDatabase implements AutoCloseable {
     private final ProfileFields profileFields;
     private final AtomicLong batches = new AtomicLong();
     private MoodleSite site;
+    private Map<String, Long> roleIds = Map.of();
+    private long parentCategoryId;
 
     private TargetDatabase(String instance, HikariDataSource ds, Sql sql) {
         this.instance = instance;
@@ -86,6 +88,54 @@ public final class TargetDatabase implements AutoCloseable {
         } catch (SQLException e) {
             throw new ConfigException(where + ": " + safeMessage(e));
         }
+    }
+
+    /**
+     * Checks what the owned entities need before anything is written: every role the rules name exists (by
+     * shortname), and the configured parent category exists.
+     */
+    public void checkOwnedPrerequisites(SyncConfig cfg, Set<String> roleShortnames) {
+        try (Connection c = connection()) {
+            Map<String, Long> ids = new java.util.LinkedHashMap<>();
+            for (String shortname : roleShortnames) {
+                long id = Sql.longValue(c, sql.q("SELECT id FROM {role} WHERE shortname = ?"), shortname);
+                if (id == 0) {
+                    List<String> known = new java.util.ArrayList<>();
+                    try (var ps = c.prepareStatement(sql.q("SELECT shortname FROM {role} ORDER BY sortorder")); var rs = ps.executeQuery()) {
+                        while (rs.next()) known.add(rs.getString(1));
+                    }
+                    throw new ConfigException("mapping " + cfg.mappingProfile() + "/roles.yaml: role '" + shortname + "' does not exist in this Moodle (roles: "
+                            + String.join(", ", known) + ")");
+                }
+                ids.put(shortname, id);
+            }
+            roleIds = Map.copyOf(ids);
+            String parent = cfg.owned().categoryParent();
+            if (!parent.isEmpty()) {
+                parentCategoryId = Sql.longValue(c, sql.q("SELECT MIN(id) FROM {course_categories} WHERE idnumber = ?"), parent);
+                if (parentCategoryId == 0) {
+                    throw new ConfigException("setting entsync.categories.parent: no course category with idnumber '" + parent + "' in this Moodle");
+                }
+            }
+            c.rollback();
+        } catch (SQLException e) {
+            throw new ConfigException("Moodle database: " + safeMessage(e));
+        }
+    }
+
+    public long roleId(String shortname) {
+        Long id = roleIds.get(shortname);
+        if (id == null) throw new IllegalStateException("role " + shortname + " was not checked at start-up");
+        return id;
+    }
+
+    public String roleShortname(long id) {
+        return roleIds.entrySet().stream().filter(e -> e.getValue() == id).map(Map.Entry::getKey).findFirst().orElse("role " + id);
+    }
+
+    /** The category under which school categories are created (0 = top level). */
+    public long parentCategoryId() {
+        return parentCategoryId;
     }
 
     /** Driver messages can echo a url; strip any password from them. */

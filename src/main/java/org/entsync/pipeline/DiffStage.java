@@ -22,9 +22,9 @@ import java.util.Map;
  */
 public final class DiffStage {
 
-    public List<PendingChange> diff(MapStage.MappedPage page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
+    public PendingPage diff(MappedPage page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
         long t0 = System.nanoTime();
-        EntityReport report = run.report(entity);
+        EntityReport report = run.report(RunOptions.indexEntityOf(entity));
         List<PendingChange> changed = new ArrayList<>();
         List<String> seenUnchanged = new ArrayList<>(page.failedKeys());
         Map<String, MappedRecord> byKey = new HashMap<>();
@@ -34,15 +34,16 @@ public final class DiffStage {
             if (first == null) {
                 records.add(r);
             } else if (!first.dn().equalsIgnoreCase(r.dn())) {
-                report.failure(r.dn(), r.key(), run.mapping(entity).spec().key, r.key(), "duplicate: " + first.dn() + " maps to the same key");
+                report.failure(r.dn(), r.key(), "key", r.key(), "duplicate: " + first.dn() + " maps to the same key");
             }
         }
         try (Connection c = run.target().connection()) {
-            Map<String, IndexRow> index = run.target().index().probe(c, entity, byKey.keySet());
+            String indexEntity = RunOptions.indexEntityOf(entity);
+            Map<String, IndexRow> index = run.target().index().probe(c, indexEntity, byKey.keySet());
             for (MappedRecord r : records) {
                 IndexRow ix = index.get(r.key());
                 if (ix != null && ix.lastSeen() == run.runId() && !ix.hash().equals(r.hash())) {
-                    report.failure(r.dn(), r.key(), run.mapping(entity).spec().key, r.key(),
+                    report.failure(r.dn(), r.key(), "key", r.key(),
                             "duplicate: another entry of this run already maps to the same key");
                 } else if (ix != null && ix.hash().equals(r.hash()) && ix.active() && (!run.options().full() || ix.lastSeen() == run.runId())) {
                     seenUnchanged.add(r.key());
@@ -52,12 +53,12 @@ public final class DiffStage {
                 }
             }
             if (!seenUnchanged.isEmpty() && !run.options().dryRun()) {
-                run.target().index().markSeen(c, entity, seenUnchanged, run.runId());
+                run.target().index().markSeen(c, indexEntity, seenUnchanged, run.runId());
                 c.commit();
             }
         }
         run.addSeen(entity, records.size() + page.failedKeys().size());
         report.time("diff", (System.nanoTime() - t0) / 1_000_000);
-        return changed;
+        return new PendingPage(changed, page);
     }
 }

@@ -19,14 +19,14 @@ import java.util.List;
  */
 public final class MapStage {
 
-    public record MappedPage(List<MappedRecord> records, List<String> failedKeys) {
-    }
-
-    public MappedPage map(List<SearchResultEntry> page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) {
+    /** Maps a page with the source's primary mapping: people → users, structures → categories. */
+    public MappedPage map(List<SearchResultEntry> page, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
         long t0 = System.nanoTime();
+        String entity = source.equals("structures") ? "categories" : "users";
         EntityMapping m = run.mapping(entity);
-        EntityReport report = run.report(entity);
+        EntityReport report = run.report(RunOptions.indexEntityOf(entity));
         List<MappedRecord> out = new ArrayList<>(page.size());
+        List<SearchResultEntry> entries = new ArrayList<>(page.size());
         List<String> failedKeys = new ArrayList<>();
         long outOfScope = 0;
         long filtered = 0;
@@ -39,6 +39,7 @@ public final class MapStage {
                     filtered++;
                 } else {
                     out.add(r);
+                    entries.add(e);
                 }
             } catch (MappingException ex) {
                 String key = m.keyOf(e, run.structures());
@@ -49,6 +50,6 @@ public final class MapStage {
         report.add(EntityReport.Count.outOfScope, outOfScope);
         report.add(EntityReport.Count.filtered, filtered);
         report.time("map", (System.nanoTime() - t0) / 1_000_000);
-        return new MappedPage(out, failedKeys);
+        return new MappedPage(out, entries, failedKeys, List.of());
     }
 }

@@ -21,9 +21,13 @@ public final class ReadStage {
         long t0 = System.currentTimeMillis();
         var cfg = run.config().ldap();
         try (PagedSearch pages = new PagedSearch(run.ldap(), "structures", cfg.structuresBase(), false, "(objectClass=ENTStructure)",
-                new String[]{"ENTStructureUAI", "ENTEtablissementUAI", "ENTStructureSIREN", "ENTStructureNomCourant", "ou", "cn",
-                        "ENTStructureTypeStruct", "ENTStructureJointure"}, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs())) {
-            while (pages.hasNext()) pages.next().forEach(run.structures()::add);
+                structureAttributes(run), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs())) {
+            while (pages.hasNext()) {
+                for (SearchResultEntry e : pages.next()) {
+                    run.structures().add(e);
+                    run.structureEntries().add(e);
+                }
+            }
             run.report().ldapEntriesRead += pages.entriesRead();
         }
         if (run.structures().size() == 0) {
@@ -35,23 +39,36 @@ public final class ReadStage {
         LOG.info("{} structures read", run.structures().size());
     }
 
-    /** The entity's entries as an iterator of pages, consumed lazily by the streaming splitter of the route. */
-    public PagedSearch pages(@ExchangeProperty("run") RunContext run, @Header("entity") String entity) {
-        EntityMapping m = run.mapping(entity);
+    private static String[] structureAttributes(RunContext run) {
+        java.util.Set<String> a = new java.util.LinkedHashSet<>(List.of("objectClass", "ENTStructureUAI", "ENTEtablissementUAI", "ENTStructureSIREN",
+                "ENTStructureNomCourant", "ou", "cn", "ENTStructureTypeStruct", "ENTStructureJointure"));
+        if (run.mappings().categories() != null) a.addAll(run.mappings().categories().attributes());
+        return a.toArray(new String[0]);
+    }
+
+    /**
+     * The source's entries as an iterator of pages, consumed lazily by the streaming splitter of the route:
+     * people are searched page by page; structures were read already and make one page.
+     */
+    public java.util.Iterator<List<SearchResultEntry>> pages(@ExchangeProperty("run") RunContext run, @Header("source") String source) {
+        if (source.equals("structures")) return List.of(List.copyOf(run.structureEntries())).iterator();
+        EntityMapping m = run.mapping("users");
         var cfg = run.config().ldap();
-        List<String> attrs = new java.util.ArrayList<>(m.attributes());
+        java.util.Set<String> attrs = new java.util.LinkedHashSet<>(m.attributes());
         attrs.add("objectClass");
-        return new PagedSearch(run.ldap(), entity, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
+        if (run.mappings().cohorts() != null) attrs.addAll(run.mappings().cohorts().attributes());
+        if (run.mappings().roles() != null) attrs.addAll(run.mappings().roles().attributes());
+        return new PagedSearch(run.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
                 attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
     }
 
     /** A read that failed midway: what was read is kept, but removal is off for this entity. */
-    public void extractionFailed(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) {
+    public void extractionFailed(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         LdapReadException ldap = find(e);
         String msg = ldap != null ? ldap.getMessage() : String.valueOf(e);
-        LOG.error("{}: extraction incomplete: {}", entity, msg);
-        run.report(entity).extractionFailed(msg);
+        LOG.error("{}: extraction incomplete: {}", source, msg);
+        for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).extractionFailed(msg);
     }
 
     static LdapReadException find(Throwable e) {
@@ -60,10 +77,12 @@ public final class ReadStage {
     }
 
     /** Counts pages for the report; the body stays the page. */
-    public List<SearchResultEntry> count(List<SearchResultEntry> page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) {
-        run.report(entity).add(org.entsync.report.EntityReport.Count.read, page.size());
-        synchronized (run.report()) {
-            run.report().ldapEntriesRead += page.size();
+    public List<SearchResultEntry> count(List<SearchResultEntry> page, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
+        for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).add(org.entsync.report.EntityReport.Count.read, page.size());
+        if (!source.equals("structures")) {
+            synchronized (run.report()) {
+                run.report().ldapEntriesRead += page.size();
+            }
         }
         return page;
     }

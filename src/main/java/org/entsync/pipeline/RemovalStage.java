@@ -4,6 +4,8 @@ import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.entsync.diff.IndexRow;
 import org.entsync.diff.RemovalGuard;
+import org.entsync.moodle.CategorySink;
+import org.entsync.moodle.CohortSink;
 import org.entsync.moodle.UserRemoval;
 import org.entsync.moodle.UserSink;
 import org.entsync.report.EntityReport;
@@ -16,52 +18,117 @@ import java.sql.SQLException;
 import java.util.List;
 
 /**
- * Removal stage: after a complete extraction, entries the index knows but the directory no longer gives are kept,
- * suspended or deleted by policy, behind the mass-removal guard.
+ * Removal stage: after a complete extraction, records the index knows but this run did not see are handled by
+ * policy, behind the mass-removal guard. Users: kept, suspended or deleted. People who left lose their owned
+ * cohort memberships and role assignments. Cohorts whose source disappeared are kept (empty) or deleted.
+ * School categories are never deleted: an orphan is reported.
  */
 public final class RemovalStage {
     private static final Logger LOG = LoggerFactory.getLogger(RemovalStage.class);
 
     public void remove(@ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
         long t0 = System.nanoTime();
-        EntityReport report = run.report(entity);
-        String policy = run.config().removal().policy();
+        String records = RunOptions.indexEntityOf(entity);
+        EntityReport report = run.report(records);
         try (Connection c = run.target().connection()) {
-            List<IndexRow> unseen = run.target().index().unseen(c, entity, run.runId());
-            long active = run.target().index().countActive(c, entity);
-            RemovalGuard.Decision d = RemovalGuard.decide(report.isExtractionComplete(), run.seen(entity), unseen.size(), active,
-                    run.config().removal().maxShare(), run.options().forceRemovals());
-            if (unseen.isEmpty()) return;
-            if (!d.allowed()) {
-                report.guard("refused", d.reason());
-                LOG.warn("{}: removal guard: {}", entity, d.reason());
-                return;
+            if (entity.equals("cohorts")) releaseOtherYears(run, c);
+            List<IndexRow> unseen = run.target().index().unseen(c, records, run.runId());
+            if (guarded(run, c, entity, records, report, unseen)) {
+                long now = run.nowSeconds();
+                List<String> keys = unseen.stream().map(IndexRow::key).toList();
+                List<Long> ids = unseen.stream().map(IndexRow::moodleId).filter(id -> id > 0).toList();
+                switch (entity) {
+                    case UserSink.ENTITY -> removeUsers(run, c, unseen, keys, ids, now, report);
+                    case CategorySink.ENTITY -> {
+                        run.target().index().setState(c, records, keys, IndexRow.KEPT, now);
+                        unseen.forEach(r -> report.change(Count.kept, r.key(), r.moodleId(), null, "orphaned: the school is no longer in the directory (categories are never deleted)"));
+                    }
+                    case "cohorts" -> {
+                        int n = WriteStage.cohortSink(run).removeAllMemberships(c, ids);
+                        run.target().index().delete(c, records, keys);
+                        unseen.forEach(r -> report.change(Count.removed, r.key(), r.moodleId(), null, "left the directory: removed from their cohorts"));
+                        report.add(Count.removed, n - unseen.size());
+                    }
+                    case "roles" -> {
+                        WriteStage.roleSink(run).removeAll(c, ids, now);
+                        run.target().index().delete(c, records, keys);
+                        unseen.forEach(r -> report.change(Count.removed, r.key(), r.moodleId(), null, "left the directory: role assignments removed"));
+                    }
+                    default -> throw new IllegalStateException(entity);
+                }
             }
-            report.guard("allowed", policy + ": " + d.reason());
-            long now = run.nowSeconds();
-            List<String> keys = unseen.stream().map(IndexRow::key).toList();
-            List<Long> ids = unseen.stream().map(IndexRow::moodleId).filter(id -> id > 0).toList();
-            switch (policy) {
-                case "keep" -> {
-                    run.target().index().setState(c, entity, keys, IndexRow.KEPT, now);
-                    unseen.forEach(r -> report.change(Count.kept, r.key(), r.moodleId(), null, "no longer in the directory; kept by policy"));
-                }
-                case "suspend" -> {
-                    if (entity.equals(UserSink.ENTITY)) new UserRemoval(run.target()).suspend(c, ids, now);
-                    run.target().index().setState(c, entity, keys, IndexRow.SUSPENDED, now);
-                    unseen.forEach(r -> report.change(Count.suspended, r.key(), r.moodleId(), null, "no longer in the directory"));
-                }
-                case "delete" -> {
-                    if (entity.equals(UserSink.ENTITY)) new UserRemoval(run.target()).delete(c, ids, now);
-                    run.target().index().delete(c, entity, keys);
-                    unseen.forEach(r -> report.change(Count.deleted, r.key(), r.moodleId(), null, "no longer in the directory"));
-                }
-                default -> throw new IllegalStateException(policy);
-            }
+            if (entity.equals("cohorts")) removeCohorts(run, c);
             if (run.options().dryRun()) c.rollback();
             else c.commit();
         } finally {
             report.time("removal", (System.nanoTime() - t0) / 1_000_000);
         }
+    }
+
+    /** The guard: false (and reported) when removals must not happen. */
+    private static boolean guarded(RunContext run, Connection c, String entity, String records, EntityReport report, List<IndexRow> unseen) throws SQLException {
+        if (unseen.isEmpty()) return false;
+        long active = run.target().index().countActive(c, records);
+        RemovalGuard.Decision d = RemovalGuard.decide(report.isExtractionComplete(), run.seen(entity), unseen.size(), active,
+                run.config().removal().maxShare(), run.options().forceRemovals());
+        if (!d.allowed()) {
+            report.guard("refused", d.reason());
+            LOG.warn("{}: removal guard: {}", records, d.reason());
+            return false;
+        }
+        report.guard("allowed", d.reason());
+        return true;
+    }
+
+    private static void removeUsers(RunContext run, Connection c, List<IndexRow> unseen, List<String> keys, List<Long> ids, long now, EntityReport report) throws SQLException {
+        String policy = run.config().removal().policy();
+        switch (policy) {
+            case "keep" -> {
+                run.target().index().setState(c, UserSink.ENTITY, keys, IndexRow.KEPT, now);
+                unseen.forEach(r -> report.change(Count.kept, r.key(), r.moodleId(), null, "no longer in the directory; kept by policy"));
+            }
+            case "suspend" -> {
+                new UserRemoval(run.target()).suspend(c, ids, now);
+                run.target().index().setState(c, UserSink.ENTITY, keys, IndexRow.SUSPENDED, now);
+                unseen.forEach(r -> report.change(Count.suspended, r.key(), r.moodleId(), null, "no longer in the directory"));
+            }
+            case "delete" -> {
+                new UserRemoval(run.target()).delete(c, ids, now);
+                run.target().index().delete(c, UserSink.ENTITY, keys);
+                unseen.forEach(r -> report.change(Count.deleted, r.key(), r.moodleId(), null, "no longer in the directory"));
+            }
+            default -> throw new IllegalStateException(policy);
+        }
+    }
+
+    /** Cohorts no person referred to in this run: emptied by the membership diff; kept or deleted by policy. */
+    private static void removeCohorts(RunContext run, Connection c) throws SQLException {
+        EntityReport report = run.report(CohortSink.DEFINITIONS);
+        List<IndexRow> unseen = run.target().index().unseen(c, CohortSink.DEFINITIONS, run.runId());
+        if (!guarded(run, c, "cohorts", CohortSink.DEFINITIONS, report, unseen)) return;
+        long now = run.nowSeconds();
+        List<String> keys = unseen.stream().map(IndexRow::key).toList();
+        if (run.config().owned().cohortRemoval().equals("delete")) {
+            WriteStage.cohortSink(run).deleteCohorts(c, unseen.stream().map(IndexRow::moodleId).toList());
+            run.target().index().delete(c, CohortSink.DEFINITIONS, keys);
+            unseen.forEach(r -> report.change(Count.deleted, r.key(), r.moodleId(), null, "its source disappeared from the directory"));
+        } else {
+            run.target().index().setState(c, CohortSink.DEFINITIONS, keys, IndexRow.KEPT, now);
+            unseen.forEach(r -> report.change(Count.kept, r.key(), r.moodleId(), null, "its source disappeared: kept, emptied of its members"));
+        }
+    }
+
+    /** A new year prefix: owned cohorts indexed under another prefix are handed over to manual management. */
+    private static void releaseOtherYears(RunContext run, Connection c) throws SQLException {
+        String prefix = run.config().owned().cohortYearPrefix();
+        if (!run.report(CohortSink.MEMBERS).isExtractionComplete()) return;
+        List<IndexRow> all = run.target().index().unseen(c, CohortSink.DEFINITIONS, Long.MAX_VALUE);
+        all.addAll(run.target().index().unseen(c, CohortSink.DEFINITIONS, Long.MAX_VALUE, IndexRow.KEPT));
+        List<IndexRow> old = all.stream().filter(r -> !r.key().startsWith(prefix)).toList();
+        if (old.isEmpty() || prefix.isEmpty()) return;
+        EntityReport report = run.report(CohortSink.DEFINITIONS);
+        WriteStage.cohortSink(run).release(c, old.stream().map(IndexRow::moodleId).toList(), run.nowSeconds());
+        run.target().index().delete(c, CohortSink.DEFINITIONS, old.stream().map(IndexRow::key).toList());
+        old.forEach(r -> report.change(Count.kept, r.key(), r.moodleId(), null, "released to manual management (year prefix is now '" + prefix + "')"));
     }
 }

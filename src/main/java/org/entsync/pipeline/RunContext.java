@@ -21,14 +21,15 @@ public final class RunContext {
     private final RunOptions options;
     private final TargetDatabase target;
     private final LdapConnector ldap;
-    private final Map<String, EntityMapping> mappings;
+    private final Mappings mappings;
     private final RunReport report = new RunReport();
     private final StructureDirectory structures = new StructureDirectory();
     private final Map<String, Object> sinks = new ConcurrentHashMap<>();
     private final Map<String, long[]> seen = new ConcurrentHashMap<>();
+    private final List<com.unboundid.ldap.sdk.SearchResultEntry> structureEntries = new java.util.ArrayList<>();
     private long runId;
 
-    public RunContext(SyncConfig config, RunOptions options, TargetDatabase target, LdapConnector ldap, Map<String, EntityMapping> mappings) {
+    public RunContext(SyncConfig config, RunOptions options, TargetDatabase target, LdapConnector ldap, Mappings mappings) {
         this.config = config;
         this.options = options;
         this.target = target;
@@ -57,9 +58,19 @@ public final class RunContext {
     }
 
     public EntityMapping mapping(String entity) {
-        EntityMapping m = mappings.get(entity);
-        if (m == null) throw new IllegalStateException("no mapping loaded for " + entity);
-        return m;
+        return mappings.entity(entity);
+    }
+
+    public Mappings mappings() {
+        return mappings;
+    }
+
+    private org.entsync.moodle.CategoryDirectory categoryDirectory;
+
+    /** Schools' categories and their contexts, cached for the run. */
+    public synchronized org.entsync.moodle.CategoryDirectory categories() {
+        if (categoryDirectory == null) categoryDirectory = new org.entsync.moodle.CategoryDirectory(target.sql());
+        return categoryDirectory;
     }
 
     public RunReport report() {
@@ -74,9 +85,24 @@ public final class RunContext {
         return structures;
     }
 
-    /** The entities of this run, in order; the routes split on it. */
+    /** The entities of this run, in order. */
     public List<String> getEntities() {
         return options.entities();
+    }
+
+    /** The LDAP sources this run reads, in order; the routes split on it (each source is read once). */
+    public List<String> getSources() {
+        return options.entities().stream().map(RunOptions::sourceOf).distinct().toList();
+    }
+
+    /** The entities fed by one source, in run order. */
+    public List<String> entitiesOf(String source) {
+        return options.entities().stream().filter(e -> RunOptions.sourceOf(e).equals(source)).toList();
+    }
+
+    /** Structure entries as read, for the categories entity (structures are read once, for lookups). */
+    public List<com.unboundid.ldap.sdk.SearchResultEntry> structureEntries() {
+        return structureEntries;
     }
 
     public long runId() {

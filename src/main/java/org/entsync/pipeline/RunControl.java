@@ -37,6 +37,17 @@ public final class RunControl {
         LOG.info("run {} of instance {} started ({}, {})", run.runId(), r.instance, r.mode, r.trigger);
     }
 
+    /** The entities fed by the current source, for the route's loops. */
+    public java.util.List<String> entitiesOf(@ExchangeProperty("run") RunContext run, @org.apache.camel.Header("source") String source) {
+        return run.entitiesOf(source);
+    }
+
+    /** Sets the "entity" header from the loop index. */
+    public void selectEntity(Exchange exchange, @org.apache.camel.Header("entities") java.util.List<String> entities) {
+        int i = exchange.getProperty(Exchange.LOOP_INDEX, Integer.class);
+        exchange.getIn().setHeader("entity", entities.get(i));
+    }
+
     /** A failure that stopped the run (database lost, structures unreadable...): recorded, then reported. */
     public void failed(Exchange exchange, @ExchangeProperty("run") RunContext run) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);

@@ -4,8 +4,8 @@ import java.util.List;
 
 /** How a run was asked for: which entities, full or differential, dry run, removal override, trigger. */
 public record RunOptions(List<String> entities, boolean full, boolean dryRun, boolean forceRemovals, String trigger) {
-    /** Entities in the order they must run: lookups first, then what depends on users. */
-    public static final List<String> ALL = List.of("users");
+    /** Entities in the order they run: school categories first, then users, then what refers to users. */
+    public static final List<String> ALL = List.of("categories", "users", "cohorts", "roles");
 
     public static RunOptions defaults() {
         return new RunOptions(ALL, false, false, false, "cli");
@@ -13,5 +13,26 @@ public record RunOptions(List<String> entities, boolean full, boolean dryRun, bo
 
     public String mode() {
         return dryRun ? (full ? "full-dry-run" : "dry-run") : full ? "full" : "differential";
+    }
+
+    /** The LDAP source an entity is derived from: structures (already read for lookups) or people. */
+    public static String sourceOf(String entity) {
+        return entity.equals("categories") ? "structures" : "people";
+    }
+
+    /**
+     * The name under which an entity's records are indexed and reported: cohorts and roles index each person's set
+     * of memberships / assignments (cohort definitions are indexed and reported as "cohorts").
+     */
+    public static String indexEntityOf(String entity) {
+        return switch (entity) {
+            case "cohorts" -> "cohort-members";
+            case "roles" -> "role-assignments";
+            default -> entity;
+        };
+    }
+
+    public RunOptions withEntities(List<String> e) {
+        return new RunOptions(e, full, dryRun, forceRemovals, trigger);
     }
 }

@@ -21,6 +21,7 @@ public final class SyncEngine implements AutoCloseable {
         main.bind("runControl", new RunControl());
         main.bind("readStage", new ReadStage());
         main.bind("mapStage", new MapStage());
+        main.bind("deriveStage", new DeriveStage());
         main.bind("diffStage", new DiffStage());
         main.bind("writeStage", new WriteStage());
         main.bind("removalStage", new RemovalStage());

@@ -42,9 +42,15 @@ public final class SyncService implements AutoCloseable {
 
     /** Everything a run needs, checked: a misconfiguration throws {@link ConfigException} before anything is written. */
     public RunContext prepare(SyncConfig cfg, RunOptions options) {
-        Map<String, EntityMapping> mappings = loadMappings(cfg, options.entities());
+        Mappings mappings = Mappings.load(cfg, options.entities());
         LdapConnector ldap = connector(cfg);
         TargetDatabase target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
+        try {
+            target.checkOwnedPrerequisites(cfg, mappings.roles() == null ? java.util.Set.of() : mappings.roles().roleShortnames());
+        } catch (RuntimeException e) {
+            target.close();
+            throw e;
+        }
         return new RunContext(cfg, options, target, ldap, mappings);
     }
 
@@ -54,34 +60,6 @@ public final class SyncService implements AutoCloseable {
         } finally {
             run.target().close();
         }
-    }
-
-    public static Map<String, EntityMapping> loadMappings(SyncConfig cfg, List<String> entities) {
-        MappingLoader loader = new MappingLoader(cfg.mappingDir(), cfg.mappingProfile(), cfg.settings()::find,
-                fingerprint(cfg));
-        Map<String, EntityMapping> out = new LinkedHashMap<>();
-        for (String e : entities) {
-            EntityMapping m = loader.load(e);
-            if (e.equals(UserSink.ENTITY)) {
-                m.columns().keySet().forEach(col -> {
-                    if (!UserSink.WRITABLE.contains(col)) {
-                        throw new ConfigException("mapping " + m.file() + ": write.columns." + col + ": ent-sync does not write this user column (allowed: " + new java.util.TreeSet<>(UserSink.WRITABLE) + ")");
-                    }
-                });
-                if (!m.columns().containsKey("username")) throw new ConfigException("mapping " + m.file() + ": write.columns must include username");
-            }
-            out.put(e, m);
-        }
-        return out;
-    }
-
-    /** Settings that change what is written take part in every entry's hash: changing them re-syncs everything. */
-    private static String fingerprint(SyncConfig cfg) {
-        StringBuilder b = new StringBuilder();
-        cfg.settings().describe().forEach((k, v) -> {
-            if (k.startsWith("entsync.users.") || k.equals("entsync.schools")) b.append(k).append('=').append(v).append('\n');
-        });
-        return Integer.toHexString(b.toString().hashCode());
     }
 
     private LdapConnector connector(SyncConfig cfg) {

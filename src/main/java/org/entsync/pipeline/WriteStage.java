@@ -2,28 +2,44 @@ package org.entsync.pipeline;
 
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
-import org.entsync.diff.PendingChange;
+import org.entsync.config.SyncConfig;
+import org.entsync.moodle.CategorySink;
+import org.entsync.moodle.CohortSink;
+import org.entsync.moodle.RoleSink;
 import org.entsync.moodle.UserSink;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
 
 /** Write stage: hands the page's changes to the entity's JDBC sink, one transaction per page. */
 public final class WriteStage {
 
-    public void write(List<PendingChange> changes, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
-        if (changes.isEmpty()) return;
+    public void write(PendingPage page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
         long t0 = System.nanoTime();
-        switch (entity) {
-            case UserSink.ENTITY -> {
-                UserSink sink = run.sink(entity, () -> new UserSink(run.target(), run.config().users(), run.mapping(entity), run.options().dryRun()));
-                try (Connection c = run.target().connection()) {
-                    sink.write(c, changes, run.runId(), run.report(entity));
-                }
+        boolean dry = run.options().dryRun();
+        SyncConfig.Owned owned = run.config().owned();
+        try (Connection c = run.target().connection()) {
+            switch (entity) {
+                case UserSink.ENTITY -> run.sink(entity, () -> new UserSink(run.target(), run.config().users(), run.mapping(entity), dry))
+                        .write(c, page.changes(), run.runId(), run.report(RunOptions.indexEntityOf(entity)));
+                case CategorySink.ENTITY -> run.sink(entity, () -> new CategorySink(run.target()))
+                        .write(c, page.changes(), run.runId(), run.report(RunOptions.indexEntityOf(entity)), run.categories(), dry);
+                case "cohorts" -> cohortSink(run).write(c, page.page().definitions(), page.changes(), run.runId(),
+                        run.report(CohortSink.DEFINITIONS), run.report(CohortSink.MEMBERS));
+                case "roles" -> roleSink(run).write(c, page.changes(), run.runId(), run.report(RunOptions.indexEntityOf(entity)));
+                default -> throw new IllegalStateException("no writer for entity " + entity);
             }
-            default -> throw new IllegalStateException("no writer for entity " + entity);
         }
-        run.report(entity).time("write", (System.nanoTime() - t0) / 1_000_000);
+        run.report(RunOptions.indexEntityOf(entity)).time("write", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    static CohortSink cohortSink(RunContext run) {
+        SyncConfig.Owned owned = run.config().owned();
+        return run.sink("cohorts", () -> new CohortSink(run.target(), owned.cohortComponent(), owned.cohortYearPrefix(),
+                run.mappings().cohorts().systemContext(), run.categories(), run.options().dryRun()));
+    }
+
+    static RoleSink roleSink(RunContext run) {
+        return run.sink("roles", () -> new RoleSink(run.target(), run.config().owned().roleComponent(), run.categories(), run.options().dryRun()));
     }
 }

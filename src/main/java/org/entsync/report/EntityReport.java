@@ -17,7 +17,7 @@ public final class EntityReport {
     /** Detailed lists stop growing here so that a first run of a million entries stays in bounded memory. */
     public static final int DETAIL_CAP = 5_000;
 
-    public enum Count { read, outOfScope, filtered, created, updated, unchanged, revived, suspended, deleted, kept, failed }
+    public enum Count { read, outOfScope, filtered, created, updated, unchanged, revived, suspended, deleted, kept, added, removed, failed }
 
     public record Change(String action, String key, long moodleId, Map<String, List<String>> changes, String note) {
     }
@@ -115,7 +115,8 @@ public final class EntityReport {
 
     /** Entries written or removed: what "changed nothing" is judged on. */
     public long changeCount() {
-        return get(Count.created) + get(Count.updated) + get(Count.revived) + get(Count.suspended) + get(Count.deleted);
+        return get(Count.created) + get(Count.updated) + get(Count.revived) + get(Count.suspended) + get(Count.deleted)
+                + get(Count.added) + get(Count.removed);
     }
 
     public boolean guardTripped() {

@@ -26,11 +26,15 @@ public final class SummaryPrinter {
         if (r.error != null && !r.error.isEmpty()) out.println("  ERROR " + ascii(r.error, 400));
         for (var e : r.entities.entrySet()) {
             EntityReport x = e.getValue();
-            out.println(String.format(Locale.ROOT,
-                    "%-10s read %d  created %d  updated %d  unchanged %d  revived %d  suspended %d  deleted %d  failed %d",
-                    ascii(e.getKey(), 30), x.get(EntityReport.Count.read), x.get(EntityReport.Count.created),
-                    x.get(EntityReport.Count.updated), x.get(EntityReport.Count.unchanged), x.get(EntityReport.Count.revived),
-                    x.get(EntityReport.Count.suspended), x.get(EntityReport.Count.deleted), x.get(EntityReport.Count.failed)));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s", ascii(e.getKey(), 30)));
+            for (EntityReport.Count c : EntityReport.Count.values()) {
+                long n = x.get(c);
+                // the main counters always, the others when they happened
+                if (n > 0 || c == EntityReport.Count.created || c == EntityReport.Count.updated || c == EntityReport.Count.failed) {
+                    line.append(' ').append(c.name()).append(' ').append(n).append(' ');
+                }
+            }
+            out.println(line.toString().stripTrailing());
             if (!x.isExtractionComplete()) {
                 out.println("  INCOMPLETE " + ascii(e.getKey(), 30) + " extraction: " + ascii(x.getExtractionError(), 400));
             }

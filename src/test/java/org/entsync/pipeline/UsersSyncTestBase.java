@@ -152,7 +152,8 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         RunReport again = fx.sync();
         assertEquals(1, users(again).get(Count.revived));
         assertEquals(0, count("SELECT COUNT(*) FROM {p}user WHERE username = ? AND suspended = 1", uid(removed)));
-        assertEquals(1, again.totalChanges());
+        assertEquals(1, users(again).changeCount());
+        assertTrue(again.entities.get("cohort-members").get(Count.added) > 0, "back in their cohorts");
     }
 
     private static String uid(SearchResultEntry e) {

@@ -22,8 +22,8 @@ class SummaryPrinterTest {
         List<String> lines = print(nightRun()).lines().toList();
         assertEquals("ent-sync lycee-hugo run 42 mode differential (schedule): SUCCESS in 2 min 05 s, exit 0, 390 LDAP entries read",
                 lines.get(0));
-        assertEquals("users      read 350  created 12  updated 3  unchanged 330  revived 0  suspended 1  deleted 0  failed 2", lines.get(1));
-        assertEquals("cohorts    read 40  created 2  updated 1  unchanged 37  revived 0  suspended 0  deleted 0  failed 0", lines.get(2));
+        assertEquals("users            read 350  outOfScope 2  created 12  updated 3  unchanged 330  suspended 1  failed 2", lines.get(1));
+        assertEquals("cohorts          read 40  created 2  updated 1  unchanged 37  failed 0", lines.get(2));
         assertEquals("  FAILED uid=x,ou=people,dc=lycee-hugo,dc=fr field sn: required value is missing", lines.get(3));
         assertEquals("  FAILED uid=<script>alert(1)</script>,ou=people field mail: invalid e-mail <script>alert(1)</script>", lines.get(4));
         assertEquals("  GUARD users allowed: 1 suspension of 350 users (0.3%) is under the 10% limit", lines.get(5));
@@ -43,6 +43,6 @@ class SummaryPrinterTest {
         String capped = print(cappedRun());
         assertEquals(SummaryPrinter.MAX_FAILURES, capped.lines().filter(l -> l.startsWith("  FAILED ")).count());
         assertTrue(capped.contains("  ... 5180 more failures in the report"), capped);
-        assertTrue(capped.contains("users      read 20000  created 0  updated 6000"), capped);
+        assertTrue(capped.contains("users            read 20000  created 0  updated 6000"), capped);
     }
 }

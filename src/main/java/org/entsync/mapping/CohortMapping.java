@@ -1,0 +1,170 @@
+package org.entsync.mapping;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.unboundid.ldap.sdk.Entry;
+import org.entsync.config.ConfigException;
+import org.entsync.ldap.Structure;
+import org.entsync.ldap.StructureDirectory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code mappings/<profile>/cohorts.yaml}: kinds of cohorts derived from people's attributes (classes, groups,
+ * teachers of a class, everyone of a profile in a school). For each person it yields the cohorts they belong to;
+ * each cohort is identified by an idnumber template and named by a name template, with {uai}, {school} (the
+ * structure's name) and the named parts of the value as placeholders.
+ */
+public final class CohortMapping {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public static class Spec {
+        public String entity;
+        /** category (the school's category context) or system. */
+        public String context = "category";
+        public LinkedHashMap<String, Kind> kinds = new LinkedHashMap<>();
+    }
+
+    public static class Kind {
+        public boolean enabled = true;
+        @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        public List<String> from;
+        /** National profiles of the people this kind applies to (empty = everyone synced). */
+        @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        public List<String> profiles = List.of();
+        /** Names of the $-separated parts; one must be "structure". */
+        public List<String> parts = List.of("structure", "code");
+        public String idnumber;
+        public String name;
+    }
+
+    /** One cohort a person belongs to. */
+    public record Cohort(String idnumber, String name, String uai, String kind) {
+    }
+
+    private final String file;
+    private final Spec spec;
+    private final List<Map.Entry<String, Kind>> kinds;
+    private final String yearPrefix;
+    private final String salt;
+
+    private CohortMapping(String file, Spec spec, String yearPrefix, String salt) {
+        this.file = file;
+        this.spec = spec;
+        this.kinds = spec.kinds.entrySet().stream().filter(k -> k.getValue().enabled).toList();
+        this.yearPrefix = yearPrefix;
+        this.salt = salt;
+    }
+
+    public static CohortMapping load(MappingLoader loader, String yearPrefix) {
+        String file = loader.profile() + "/cohorts.yaml";
+        byte[] bytes = loader.read(file);
+        Spec spec;
+        try {
+            spec = YAML.readValue(bytes, Spec.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException("mapping " + file + ": unknown property '" + e.getPropertyName() + "'");
+        } catch (IOException e) {
+            throw new ConfigException("mapping " + file + ": " + e.getMessage().split("\n")[0]);
+        }
+        String where = "mapping " + file + ": ";
+        if (!Set.of("category", "system").contains(spec.context)) throw new ConfigException(where + "context: expected category or system, got " + spec.context);
+        if (spec.kinds.isEmpty()) throw new ConfigException(where + "kinds: at least one kind of cohort is required");
+        spec.kinds.forEach((name, k) -> {
+            String w = where + "kinds." + name + ": ";
+            if (!name.matches("[a-z][a-z0-9-]{0,19}")) throw new ConfigException(w + "kind names are lower-case letters, digits and -, up to 20");
+            if (k.from == null || k.from.isEmpty()) throw new ConfigException(w + "from (attribute names) is required");
+            if (!k.parts.contains("structure")) throw new ConfigException(w + "parts must name the structure part, e.g. [structure, code]");
+            if (k.idnumber == null || k.name == null) throw new ConfigException(w + "idnumber and name templates are required");
+            for (String t : List.of(k.idnumber, k.name)) {
+                for (String n : new Template(t).names()) {
+                    if (!n.equals("uai") && !n.equals("school") && !n.equals("kind") && !k.parts.contains(n)) {
+                        throw new ConfigException(w + "placeholder {" + n + "} is not uai, school, kind or a part name " + k.parts);
+                    }
+                }
+            }
+            if (!k.idnumber.contains("{uai}")) throw new ConfigException(w + "the idnumber template must contain {uai} so that idnumbers are unique per site");
+        });
+        return new CohortMapping(file, spec, yearPrefix == null ? "" : yearPrefix, loader.fingerprint(bytes));
+    }
+
+    public String file() {
+        return file;
+    }
+
+    /** Attributes the enabled kinds read. */
+    public Set<String> attributes() {
+        Set<String> a = new java.util.LinkedHashSet<>();
+        kinds.forEach(k -> a.addAll(k.getValue().from));
+        return a;
+    }
+
+    public boolean systemContext() {
+        return spec.context.equals("system");
+    }
+
+    public String yearPrefix() {
+        return yearPrefix;
+    }
+
+    /** The cohorts one (synced) person belongs to, in the schools this instance serves. */
+    public List<Cohort> cohortsOf(Entry entry, MappedRecord user, List<String> profiles, StructureDirectory structures, List<String> schools) {
+        Map<String, Cohort> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Kind> ke : kinds) {
+            Kind k = ke.getValue();
+            if (!k.profiles.isEmpty() && profiles.stream().noneMatch(p -> k.profiles.contains(p.toUpperCase(Locale.ROOT)))) continue;
+            for (String attr : k.from) {
+                String[] values = entry.getAttributeValues(attr);
+                if (values == null) continue;
+                for (String v : values) {
+                    String[] p = structures.splitComposite(v, "$");
+                    if (p.length < k.parts.size()) continue;
+                    Map<String, String> parts = new LinkedHashMap<>();
+                    for (int i = 0; i < k.parts.size(); i++) parts.put(k.parts.get(i), p[i].strip());
+                    Structure s = structures.resolve(parts.get("structure"), "auto");
+                    if (s == null || s.uai() == null) continue;
+                    if (!schools.contains("*") && !schools.contains(s.uai())) continue;
+                    parts.put("uai", s.uai());
+                    parts.put("school", s.name() == null ? s.uai() : s.name());
+                    parts.put("kind", ke.getKey());
+                    if (parts.values().stream().anyMatch(String::isEmpty)) continue;
+                    String idnumber = yearPrefix + new Template(k.idnumber).render(parts::get);
+                    String name = new Template(k.name).render(parts::get);
+                    out.putIfAbsent(idnumber, new Cohort(cut(idnumber, 100), cut(name, 254), s.uai(), ke.getKey()));
+                }
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** The membership record of a person: key = their username, content = the sorted idnumbers. */
+    public MappedRecord membership(String username, String dn, List<Cohort> cohorts) {
+        TreeSet<String> ids = new TreeSet<>();
+        cohorts.forEach(c -> ids.add(c.idnumber()));
+        Map<String, List<String>> fields = Map.of("cohorts", List.copyOf(ids));
+        return new MappedRecord(dn, username, fields, MappedRecord.hash(salt, fields));
+    }
+
+    /** The definition record of a cohort: key = idnumber, content = name and school. */
+    public MappedRecord definition(Cohort c) {
+        Map<String, List<String>> fields = new LinkedHashMap<>();
+        fields.put("name", List.of(c.name()));
+        fields.put("uai", List.of(c.uai()));
+        fields.put("kind", List.of(c.kind()));
+        return new MappedRecord(null, c.idnumber(), fields, MappedRecord.hash(salt + spec.context, fields));
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() <= max ? s : FieldRule.cut(s, max);
+    }
+}

@@ -1,0 +1,316 @@
+package org.entsync.moodle;
+
+import org.entsync.diff.IndexRow;
+import org.entsync.diff.PendingChange;
+import org.entsync.mapping.MappedRecord;
+import org.entsync.report.EntityReport;
+import org.entsync.report.EntityReport.Count;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Cohorts and their members, owned through {@code cohort.component}. A page brings the cohorts its people define
+ * (created or renamed when needed) and the people whose set of cohorts changed: their memberships in owned cohorts
+ * (under the current year prefix) are made exactly equal to that set. Cohorts and members made by hand (another or
+ * no component) are never touched; an idnumber already used by such a cohort is reported, not taken over.
+ */
+public final class CohortSink {
+    public static final String DEFINITIONS = "cohorts";
+    public static final String MEMBERS = "cohort-members";
+
+    private final TargetDatabase target;
+    private final String component;
+    private final String yearPrefix;
+    private final boolean systemContext;
+    private final CategoryDirectory categories;
+    private final boolean dryRun;
+
+    public CohortSink(TargetDatabase target, String component, String yearPrefix, boolean systemContext, CategoryDirectory categories, boolean dryRun) {
+        this.target = target;
+        this.component = component;
+        this.yearPrefix = yearPrefix;
+        this.systemContext = systemContext;
+        this.categories = categories;
+        this.dryRun = dryRun;
+    }
+
+    public void write(Connection c, List<MappedRecord> definitions, List<PendingChange> changes, long runId,
+                      EntityReport cohortReport, EntityReport memberReport) throws SQLException {
+        long now = System.currentTimeMillis() / 1000;
+        List<Runnable> reports = new ArrayList<>();
+        Set<String> blocked = writeDefinitions(c, definitions, runId, now, cohortReport, reports);
+        writeMembers(c, changes, blocked, runId, now, memberReport, reports);
+        if (dryRun) c.rollback();
+        else c.commit();
+        reports.forEach(Runnable::run);
+    }
+
+    /** Creates or updates the page's cohorts; returns the idnumbers that belong to someone else. */
+    private Set<String> writeDefinitions(Connection c, List<MappedRecord> defs, long runId, long now, EntityReport report, List<Runnable> reports) throws SQLException {
+        Set<String> blocked = new HashSet<>();
+        if (defs.isEmpty()) return blocked;
+        Sql sql = target.sql();
+        Map<String, MappedRecord> byKey = new HashMap<>();
+        defs.forEach(d -> byKey.put(d.key(), d));
+        Map<String, IndexRow> index = target.index().probe(c, DEFINITIONS, byKey.keySet());
+        List<String> seen = new ArrayList<>();
+        List<MappedRecord> toCheck = new ArrayList<>();
+        for (MappedRecord d : defs) {
+            IndexRow ix = index.get(d.key());
+            if (ix != null && ix.hash().equals(d.hash()) && ix.active()) seen.add(d.key());
+            else toCheck.add(d);
+        }
+        if (!seen.isEmpty()) target.index().markSeen(c, DEFINITIONS, seen, runId);
+        if (toCheck.isEmpty()) return blocked;
+        Map<String, long[]> existing = new HashMap<>(); // idnumber → [id, contextid]
+        Map<String, String[]> existingText = new HashMap<>(); // idnumber → [component, name]
+        for (List<MappedRecord> chunk : Sql.chunks(toCheck)) {
+            try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT id, idnumber, component, name, contextid FROM {cohort} WHERE idnumber IN ("
+                    + Sql.marks(chunk.size()) + ") ORDER BY id"))) {
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i).key());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (existing.containsKey(rs.getString(2))) continue;
+                        existing.put(rs.getString(2), new long[]{rs.getLong(1), rs.getLong(5)});
+                        existingText.put(rs.getString(2), new String[]{rs.getString(3), rs.getString(4)});
+                    }
+                }
+            }
+        }
+        Set<String> uais = new TreeSet<>();
+        toCheck.forEach(d -> uais.add(d.value("uai")));
+        Map<String, CategoryDirectory.CategoryRef> cats = systemContext ? Map.of() : categories.resolve(c, uais);
+        List<MappedRecord> inserts = new ArrayList<>();
+        List<IndexRow> indexRows = new ArrayList<>();
+        try (PreparedStatement upd = c.prepareStatement(sql.q("UPDATE {cohort} SET name = ?, contextid = ?, visible = 1, timemodified = ? WHERE id = ?"))) {
+            for (MappedRecord d : toCheck) {
+                long context = contextOf(d, cats);
+                long[] ex = existing.get(d.key());
+                if (ex == null) {
+                    inserts.add(d);
+                    continue;
+                }
+                String owner = existingText.get(d.key())[0];
+                if (!component.equals(owner)) {
+                    blocked.add(d.key());
+                    reports.add(() -> report.failure(null, d.key(), "idnumber", d.key(), "a cohort with this idnumber exists and is not managed by ent-sync (component '"
+                            + (owner == null ? "" : owner) + "'): left alone"));
+                    continue;
+                }
+                String oldName = existingText.get(d.key())[1];
+                Sql.bind(upd, d.value("name"), context, now, ex[0]);
+                upd.addBatch();
+                Map<String, List<String>> diff = new HashMap<>();
+                if (!d.value("name").equals(oldName)) diff.put("name", List.of(String.valueOf(oldName), d.value("name")));
+                if (context != ex[1]) diff.put("contextid", List.of(String.valueOf(ex[1]), String.valueOf(context)));
+                reports.add(() -> report.change(Count.updated, d.key(), ex[0], diff, null));
+                indexRows.add(new IndexRow(d.key(), d.hash(), ex[0], IndexRow.ACTIVE, runId));
+            }
+            upd.executeBatch();
+        }
+        if (!inserts.isEmpty()) {
+            try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {cohort} (contextid, name, idnumber, description, descriptionformat, visible, "
+                    + "component, timecreated, timemodified) VALUES (?, ?, ?, '', 1, 1, ?, ?, ?)"))) {
+                for (MappedRecord d : inserts) {
+                    Sql.bind(ins, contextOf(d, cats), d.value("name"), d.key(), component, now, now);
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            Map<String, Long> ids = ids(c, inserts.stream().map(MappedRecord::key).toList());
+            for (MappedRecord d : inserts) {
+                long id = ids.getOrDefault(d.key(), 0L);
+                indexRows.add(new IndexRow(d.key(), d.hash(), id, IndexRow.ACTIVE, runId));
+                reports.add(() -> report.change(Count.created, d.key(), id, Map.of("name", Arrays.asList(null, d.value("name"))), null));
+            }
+        }
+        target.index().upsert(c, DEFINITIONS, indexRows, runId, now);
+        target.countBatch(3);
+        return blocked;
+    }
+
+    private long contextOf(MappedRecord d, Map<String, CategoryDirectory.CategoryRef> cats) {
+        CategoryDirectory.CategoryRef cat = cats.get(d.value("uai"));
+        return cat == null ? target.site().systemContextId() : cat.contextId();
+    }
+
+    /** Owned cohort ids by idnumber (in this transaction). */
+    private Map<String, Long> ids(Connection c, Collection<String> idnumbers) throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        for (List<String> chunk : Sql.chunks(idnumbers)) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT idnumber, id FROM {cohort} WHERE component = ? AND idnumber IN ("
+                    + Sql.marks(chunk.size()) + ") ORDER BY id DESC"))) {
+                ps.setString(1, component);
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void writeMembers(Connection c, List<PendingChange> changes, Set<String> blocked, long runId, long now,
+                              EntityReport report, List<Runnable> reports) throws SQLException {
+        if (changes.isEmpty()) return;
+        Map<String, IndexRow> users = target.index().probe(c, UserSink.ENTITY, changes.stream().map(ch -> ch.record().key()).toList());
+        Set<String> wanted = new HashSet<>();
+        changes.forEach(ch -> wanted.addAll(ch.record().values("cohorts")));
+        Map<String, Long> cohortIds = ids(c, wanted);
+        Map<Long, String> idnumberOf = new HashMap<>();
+        cohortIds.forEach((k, v) -> idnumberOf.put(v, k));
+        Map<Long, Set<Long>> current = currentMemberships(c, changes.stream().map(ch -> users.get(ch.record().key()))
+                .filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList(), idnumberOf);
+        List<long[]> add = new ArrayList<>();
+        List<long[]> remove = new ArrayList<>();
+        List<IndexRow> indexRows = new ArrayList<>();
+        for (PendingChange ch : changes) {
+            IndexRow u = users.get(ch.record().key());
+            if (u == null || u.moodleId() == 0 || !u.active()) continue; // not (or no longer) a synced user: retried when they are
+            long userId = u.moodleId();
+            Set<Long> desired = new HashSet<>();
+            for (String idn : ch.record().values("cohorts")) {
+                Long id = cohortIds.get(idn);
+                if (id != null && !blocked.contains(idn)) desired.add(id);
+            }
+            Set<Long> have = current.getOrDefault(userId, Set.of());
+            List<String> added = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            for (Long id : desired) if (!have.contains(id)) {
+                add.add(new long[]{id, userId});
+                added.add(idnumberOf.get(id));
+            }
+            for (Long id : have) if (!desired.contains(id)) {
+                remove.add(new long[]{id, userId});
+                removed.add(idnumberOf.get(id));
+            }
+            indexRows.add(new IndexRow(ch.record().key(), ch.record().hash(), userId, IndexRow.ACTIVE, runId));
+            if (!added.isEmpty() || !removed.isEmpty()) {
+                Map<String, List<String>> diff = new HashMap<>();
+                if (!added.isEmpty()) diff.put("added", added);
+                if (!removed.isEmpty()) diff.put("removed", removed);
+                reports.add(() -> {
+                    report.change(Count.updated, ch.record().key(), userId, diff, null);
+                    report.add(Count.added, added.size());
+                    report.add(Count.removed, removed.size());
+                });
+            } else {
+                reports.add(() -> report.add(Count.unchanged, 1));
+            }
+        }
+        // names are looked up again after the cohorts of this page were created
+        idnumberOf.putAll(reverse(ids(c, wanted)));
+        insertMembers(c, add, now);
+        deleteMembers(c, remove);
+        target.index().upsert(c, MEMBERS, indexRows, runId, now);
+        target.countBatch(3);
+    }
+
+    private static Map<Long, String> reverse(Map<String, Long> m) {
+        Map<Long, String> out = new HashMap<>();
+        m.forEach((k, v) -> out.put(v, k));
+        return out;
+    }
+
+    /** userid → owned cohort ids under the current year prefix (idnumberOf gets their idnumbers). */
+    Map<Long, Set<Long>> currentMemberships(Connection c, List<Long> userIds, Map<Long, String> idnumberOf) throws SQLException {
+        Map<Long, Set<Long>> out = new HashMap<>();
+        String prefixClause = yearPrefix.isEmpty() ? "" : " AND " + prefixTest("c.idnumber");
+        for (List<Long> chunk : Sql.chunks(userIds)) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT cm.userid, cm.cohortid, c.idnumber FROM {cohort_members} cm JOIN {cohort} c ON c.id = cm.cohortid "
+                    + "WHERE c.component = ?" + prefixClause + " AND cm.userid IN (" + Sql.marks(chunk.size()) + ")"))) {
+                int i = 1;
+                ps.setString(i++, component);
+                if (!yearPrefix.isEmpty()) ps.setString(i++, yearPrefix);
+                for (Long id : chunk) ps.setLong(i++, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getLong(2));
+                        idnumberOf.putIfAbsent(rs.getLong(2), rs.getString(3));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** "idnumber starts with the year prefix", without LIKE (the prefix may hold _). One parameter. */
+    String prefixTest(String column) {
+        return "SUBSTRING(" + column + ", 1, " + yearPrefix.length() + ") = ?";
+    }
+
+    private void insertMembers(Connection c, List<long[]> add, long now) throws SQLException {
+        if (add.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(target.sql().q("INSERT INTO {cohort_members} (cohortid, userid, timeadded) VALUES (?, ?, ?)"))) {
+            for (long[] a : add) {
+                Sql.bind(ps, a[0], a[1], now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    void deleteMembers(Connection c, List<long[]> remove) throws SQLException {
+        if (remove.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {cohort_members} WHERE cohortid = ? AND userid = ?"))) {
+            for (long[] r : remove) {
+                Sql.bind(ps, r[0], r[1]);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Removes every owned membership (under the current prefix) of these users: they left the directory. */
+    public int removeAllMemberships(Connection c, List<Long> userIds) throws SQLException {
+        Map<Long, String> names = new HashMap<>();
+        Map<Long, Set<Long>> current = currentMemberships(c, userIds, names);
+        List<long[]> remove = new ArrayList<>();
+        current.forEach((u, cohorts) -> cohorts.forEach(co -> remove.add(new long[]{co, u})));
+        deleteMembers(c, remove);
+        return remove.size();
+    }
+
+    /** Deletes owned cohorts and their members (removal policy delete). */
+    public void deleteCohorts(Connection c, List<Long> cohortIds) throws SQLException {
+        for (List<Long> chunk : Sql.chunks(cohortIds)) {
+            // members first, and only of cohorts still owned (an administrator may have taken one over)
+            for (String sqlText : new String[]{
+                    "DELETE FROM {cohort_members} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + "))",
+                    "DELETE FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + ")"}) {
+                try (PreparedStatement ps = c.prepareStatement(target.sql().q(sqlText))) {
+                    int i = 1;
+                    ps.setString(i++, component);
+                    for (Long id : chunk) ps.setLong(i++, id);
+                    ps.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** Hands owned cohorts over to manual management (component emptied): last year's cohorts. */
+    public void release(Connection c, List<Long> cohortIds, long now) throws SQLException {
+        for (List<Long> chunk : Sql.chunks(cohortIds)) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("UPDATE {cohort} SET component = '', timemodified = ? WHERE component = ? AND id IN ("
+                    + Sql.marks(chunk.size()) + ")"))) {
+                int i = 1;
+                ps.setLong(i++, now);
+                ps.setString(i++, component);
+                for (Long id : chunk) ps.setLong(i++, id);
+                ps.executeUpdate();
+            }
+        }
+    }
+}

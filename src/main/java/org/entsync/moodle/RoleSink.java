@@ -1,0 +1,219 @@
+package org.entsync.moodle;
+
+import org.entsync.diff.IndexRow;
+import org.entsync.diff.PendingChange;
+import org.entsync.report.EntityReport;
+import org.entsync.report.EntityReport.Count;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Role assignments owned through {@code role_assignments.component}: for each person whose rules give a different
+ * set, the owned assignments are made exactly equal to it (roles by shortname; contexts: system, a school's
+ * category, a course by idnumber, a child's user context). Assignments made by hand are never touched. Users whose
+ * roles changed are flagged dirty for Moodle.
+ */
+public final class RoleSink {
+    public static final String INDEX = "role-assignments";
+    private final TargetDatabase target;
+    private final String component;
+    private final CategoryDirectory categories;
+    private final boolean dryRun;
+
+    public RoleSink(TargetDatabase target, String component, CategoryDirectory categories, boolean dryRun) {
+        this.target = target;
+        this.component = component;
+        this.categories = categories;
+        this.dryRun = dryRun;
+    }
+
+    private record Assignment(long roleId, long contextId) {
+    }
+
+    public void write(Connection c, List<PendingChange> changes, long runId, EntityReport report) throws SQLException {
+        long now = System.currentTimeMillis() / 1000;
+        List<Runnable> reports = new ArrayList<>();
+        Map<String, IndexRow> users = target.index().probe(c, UserSink.ENTITY, changes.stream().map(ch -> ch.record().key()).toList());
+        Resolver resolver = new Resolver(c, changes);
+        List<Long> userIds = changes.stream().map(ch -> users.get(ch.record().key())).filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList();
+        Map<Long, Map<Assignment, List<Long>>> current = current(c, userIds);
+        List<long[]> inserts = new ArrayList<>(); // roleid, contextid, userid
+        List<Long> deletes = new ArrayList<>();
+        Set<Long> dirty = new LinkedHashSet<>();
+        List<IndexRow> indexRows = new ArrayList<>();
+        for (PendingChange ch : changes) {
+            IndexRow u = users.get(ch.record().key());
+            if (u == null || u.moodleId() == 0 || !u.active()) continue;
+            long userId = u.moodleId();
+            Set<Assignment> desired = new LinkedHashSet<>();
+            List<String> unresolved = new ArrayList<>();
+            for (String a : ch.record().values("assignments")) {
+                Assignment as = resolver.resolve(a);
+                if (as == null) unresolved.add(a);
+                else desired.add(as);
+            }
+            Map<Assignment, List<Long>> have = current.getOrDefault(userId, Map.of());
+            List<String> added = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            for (Assignment a : desired) {
+                if (!have.containsKey(a)) {
+                    inserts.add(new long[]{a.roleId(), a.contextId(), userId});
+                    added.add(resolver.describe(a));
+                }
+            }
+            for (Map.Entry<Assignment, List<Long>> h : have.entrySet()) {
+                List<Long> ids = h.getValue();
+                if (!desired.contains(h.getKey())) {
+                    deletes.addAll(ids);
+                    removed.add(resolver.describe(h.getKey()));
+                } else if (ids.size() > 1) {
+                    deletes.addAll(ids.subList(1, ids.size())); // duplicates, as role_assign() cleans them
+                }
+            }
+            if (!added.isEmpty() || !removed.isEmpty()) dirty.add(userId);
+            if (unresolved.isEmpty()) {
+                indexRows.add(new IndexRow(ch.record().key(), ch.record().hash(), userId, IndexRow.ACTIVE, runId));
+            } else { // not indexed: retried next run, when the category or course may exist
+                reports.add(() -> report.failure(ch.record().dn(), ch.record().key(), "assignments", String.join(", ", unresolved),
+                        "context not found in Moodle (school category, course or child account missing)"));
+            }
+            if (!added.isEmpty() || !removed.isEmpty()) {
+                Map<String, List<String>> diff = new HashMap<>();
+                if (!added.isEmpty()) diff.put("added", added);
+                if (!removed.isEmpty()) diff.put("removed", removed);
+                reports.add(() -> {
+                    report.change(Count.updated, ch.record().key(), userId, diff, null);
+                    report.add(Count.added, added.size());
+                    report.add(Count.removed, removed.size());
+                });
+            } else if (unresolved.isEmpty()) {
+                reports.add(() -> report.add(Count.unchanged, 1));
+            }
+        }
+        insert(c, inserts, now);
+        delete(c, deletes);
+        target.dirtyFlags().markUsers(c, dirty, now, target.site().sessionTimeout());
+        target.index().upsert(c, INDEX, indexRows, runId, now);
+        target.countBatch(4);
+        if (dryRun) c.rollback();
+        else c.commit();
+        reports.forEach(Runnable::run);
+    }
+
+    /** userid → owned assignment → row ids. */
+    private Map<Long, Map<Assignment, List<Long>>> current(Connection c, List<Long> userIds) throws SQLException {
+        Map<Long, Map<Assignment, List<Long>>> out = new HashMap<>();
+        for (List<Long> chunk : Sql.chunks(userIds)) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT id, userid, roleid, contextid FROM {role_assignments} WHERE component = ? AND itemid = 0 "
+                    + "AND userid IN (" + Sql.marks(chunk.size()) + ") ORDER BY id"))) {
+                int i = 1;
+                ps.setString(i++, component);
+                for (Long id : chunk) ps.setLong(i++, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.computeIfAbsent(rs.getLong(2), k -> new HashMap<>())
+                                .computeIfAbsent(new Assignment(rs.getLong(3), rs.getLong(4)), k -> new ArrayList<>()).add(rs.getLong(1));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private void insert(Connection c, List<long[]> rows, long now) throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(target.sql().q("INSERT INTO {role_assignments} (roleid, contextid, userid, timemodified, modifierid, "
+                + "component, itemid, sortorder) VALUES (?, ?, ?, ?, 0, ?, 0, 0)"))) {
+            for (long[] r : rows) {
+                Sql.bind(ps, r[0], r[1], r[2], now, component);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void delete(Connection c, List<Long> ids) throws SQLException {
+        for (List<Long> chunk : Sql.chunks(ids)) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {role_assignments} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + ")"))) {
+                int i = 1;
+                ps.setString(i++, component);
+                for (Long id : chunk) ps.setLong(i++, id);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** Removes every owned assignment of these users (they left the directory); returns the users touched. */
+    public int removeAll(Connection c, List<Long> userIds, long now) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        current(c, userIds).values().forEach(m -> m.values().forEach(ids::addAll));
+        delete(c, ids);
+        target.dirtyFlags().markUsers(c, userIds, now, target.site().sessionTimeout());
+        return ids.size();
+    }
+
+    /** Turns "role|context" strings into role and context ids, with one query per kind of context per page. */
+    private final class Resolver {
+        private final Map<String, Long> contexts = new HashMap<>();
+        private final Map<Long, String> names = new HashMap<>();
+
+        Resolver(Connection c, List<PendingChange> changes) throws SQLException {
+            Set<String> uais = new HashSet<>();
+            Set<String> courses = new HashSet<>();
+            Set<String> children = new HashSet<>();
+            for (PendingChange ch : changes) {
+                for (String a : ch.record().values("assignments")) {
+                    String ctx = a.substring(a.indexOf('|') + 1);
+                    if (ctx.startsWith("category:")) uais.add(ctx.substring(9));
+                    else if (ctx.startsWith("course:")) courses.add(ctx.substring(7));
+                    else if (ctx.startsWith("user:")) children.add(ctx.substring(5));
+                }
+            }
+            contexts.put("system", target.site().systemContextId());
+            categories.resolve(c, uais).forEach((u, ref) -> contexts.put("category:" + u, ref.contextId()));
+            for (List<String> chunk : Sql.chunks(courses)) {
+                try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT co.idnumber, x.id FROM {course} co JOIN {context} x ON x.contextlevel = 50 "
+                        + "AND x.instanceid = co.id WHERE co.idnumber IN (" + Sql.marks(chunk.size()) + ") ORDER BY co.id DESC"))) {
+                    for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) contexts.put("course:" + rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            Map<String, IndexRow> kids = target.index().probe(c, UserSink.ENTITY, children);
+            Map<Long, String> kidByUserId = new HashMap<>();
+            kids.values().forEach(k -> kidByUserId.put(k.moodleId(), k.key()));
+            for (List<Long> chunk : Sql.chunks(kidByUserId.keySet())) {
+                try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT instanceid, id FROM {context} WHERE contextlevel = 30 AND instanceid IN ("
+                        + Sql.marks(chunk.size()) + ")"))) {
+                    for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) contexts.put("user:" + kidByUserId.get(rs.getLong(1)), rs.getLong(2));
+                    }
+                }
+            }
+            contexts.forEach((k, v) -> names.put(v, k));
+        }
+
+        Assignment resolve(String a) {
+            int bar = a.indexOf('|');
+            Long ctx = contexts.get(a.substring(bar + 1));
+            return ctx == null ? null : new Assignment(target.roleId(a.substring(0, bar)), ctx);
+        }
+
+        String describe(Assignment a) {
+            String role = target.roleShortname(a.roleId());
+            return role + "@" + names.getOrDefault(a.contextId(), "context " + a.contextId());
+        }
+    }
+}
