@@ -49,8 +49,22 @@ public final class SyncIndex {
                 st.execute("CREATE INDEX " + sql.prefix() + "entsrun_inst_ix ON " + sql.t("entsync_run") + " (instance, timestart)");
             }
         }
+        if (!exists(c, sql.t(MEMBER_TABLE))) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE " + sql.t(MEMBER_TABLE) + " (" + idColumn() + ", instance VARCHAR(64) NOT NULL, cohortid BIGINT NOT NULL, "
+                        + "userid BIGINT NOT NULL)" + tableSuffix());
+                st.execute("CREATE UNIQUE INDEX " + sql.prefix() + "entsmem_pair_uix ON " + sql.t(MEMBER_TABLE) + " (instance, userid, cohortid)");
+                st.execute("CREATE INDEX " + sql.prefix() + "entsmem_coh_ix ON " + sql.t(MEMBER_TABLE) + " (cohortid)");
+            }
+        }
         if (!c.getAutoCommit()) c.commit();
     }
+
+    /**
+     * The cohort memberships ent-sync itself added ({@code <prefix>entsync_member}): cohort_members has no owner
+     * column, and a member an administrator added by hand, even to an owned cohort, must never be removed.
+     */
+    public static final String MEMBER_TABLE = "entsync_member";
 
     private String idColumn() {
         return switch (sql.dialect()) {

@@ -171,8 +171,9 @@ public final class CohortSink {
         Map<String, Long> cohortIds = ids(c, wanted);
         Map<Long, String> idnumberOf = new HashMap<>();
         cohortIds.forEach((k, v) -> idnumberOf.put(v, k));
-        Map<Long, Set<Long>> current = currentMemberships(c, changes.stream().map(ch -> users.get(ch.record().key()))
-                .filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList(), idnumberOf);
+        List<Long> userIds = changes.stream().map(ch -> users.get(ch.record().key())).filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList();
+        Map<Long, Set<Long>> current = currentMemberships(c, userIds, idnumberOf);
+        Set<List<Long>> existing = existingPairs(c, userIds);
         List<long[]> add = new ArrayList<>();
         List<long[]> remove = new ArrayList<>();
         List<IndexRow> indexRows = new ArrayList<>();
@@ -188,9 +189,12 @@ public final class CohortSink {
             Set<Long> have = current.getOrDefault(userId, Set.of());
             List<String> added = new ArrayList<>();
             List<String> removed = new ArrayList<>();
-            for (Long id : desired) if (!have.contains(id)) {
-                add.add(new long[]{id, userId});
-                added.add(idnumberOf.get(id));
+            for (Long id : desired) {
+                // a membership already there but not added by ent-sync was made by hand: left alone, not adopted
+                if (!have.contains(id) && !existing.contains(List.of(id, userId))) {
+                    add.add(new long[]{id, userId});
+                    added.add(idnumberOf.get(id));
+                }
             }
             for (Long id : have) if (!desired.contains(id)) {
                 remove.add(new long[]{id, userId});
@@ -224,14 +228,15 @@ public final class CohortSink {
         return out;
     }
 
-    /** userid → owned cohort ids under the current year prefix (idnumberOf gets their idnumbers). */
+    /** userid → cohort ids of the memberships ent-sync added, in owned cohorts under the current year prefix. */
     Map<Long, Set<Long>> currentMemberships(Connection c, List<Long> userIds, Map<Long, String> idnumberOf) throws SQLException {
         Map<Long, Set<Long>> out = new HashMap<>();
         String prefixClause = yearPrefix.isEmpty() ? "" : " AND " + prefixTest("c.idnumber");
         for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT cm.userid, cm.cohortid, c.idnumber FROM {cohort_members} cm JOIN {cohort} c ON c.id = cm.cohortid "
-                    + "WHERE c.component = ?" + prefixClause + " AND cm.userid IN (" + Sql.marks(chunk.size()) + ")"))) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT em.userid, em.cohortid, c.idnumber FROM {entsync_member} em JOIN {cohort} c ON c.id = em.cohortid "
+                    + "WHERE em.instance = ? AND c.component = ?" + prefixClause + " AND em.userid IN (" + Sql.marks(chunk.size()) + ")"))) {
                 int i = 1;
+                ps.setString(i++, target.instance());
                 ps.setString(i++, component);
                 if (!yearPrefix.isEmpty()) ps.setString(i++, yearPrefix);
                 for (Long id : chunk) ps.setLong(i++, id);
@@ -246,6 +251,20 @@ public final class CohortSink {
         return out;
     }
 
+    /** (cohortid, userid) pairs already in cohort_members for these users, whoever added them. */
+    private Set<List<Long>> existingPairs(Connection c, List<Long> userIds) throws SQLException {
+        Set<List<Long>> out = new HashSet<>();
+        for (List<Long> chunk : Sql.chunks(userIds)) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT cohortid, userid FROM {cohort_members} WHERE userid IN (" + Sql.marks(chunk.size()) + ")"))) {
+                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(List.of(rs.getLong(1), rs.getLong(2)));
+                }
+            }
+        }
+        return out;
+    }
+
     /** "idnumber starts with the year prefix", without LIKE (the prefix may hold _). One parameter. */
     String prefixTest(String column) {
         return "SUBSTRING(" + column + ", 1, " + yearPrefix.length() + ") = ?";
@@ -253,23 +272,31 @@ public final class CohortSink {
 
     private void insertMembers(Connection c, List<long[]> add, long now) throws SQLException {
         if (add.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(target.sql().q("INSERT INTO {cohort_members} (cohortid, userid, timeadded) VALUES (?, ?, ?)"))) {
+        try (PreparedStatement ps = c.prepareStatement(target.sql().q("INSERT INTO {cohort_members} (cohortid, userid, timeadded) VALUES (?, ?, ?)"));
+             PreparedStatement own = c.prepareStatement(target.sql().q("INSERT INTO {entsync_member} (instance, cohortid, userid) VALUES (?, ?, ?)"))) {
             for (long[] a : add) {
                 Sql.bind(ps, a[0], a[1], now);
                 ps.addBatch();
+                Sql.bind(own, target.instance(), a[0], a[1]);
+                own.addBatch();
             }
             ps.executeBatch();
+            own.executeBatch();
         }
     }
 
     void deleteMembers(Connection c, List<long[]> remove) throws SQLException {
         if (remove.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {cohort_members} WHERE cohortid = ? AND userid = ?"))) {
+        try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {cohort_members} WHERE cohortid = ? AND userid = ?"));
+             PreparedStatement own = c.prepareStatement(target.sql().q("DELETE FROM {entsync_member} WHERE instance = ? AND cohortid = ? AND userid = ?"))) {
             for (long[] r : remove) {
                 Sql.bind(ps, r[0], r[1]);
                 ps.addBatch();
+                Sql.bind(own, target.instance(), r[0], r[1]);
+                own.addBatch();
             }
             ps.executeBatch();
+            own.executeBatch();
         }
     }
 
@@ -289,6 +316,7 @@ public final class CohortSink {
             // members first, and only of cohorts still owned (an administrator may have taken one over)
             for (String sqlText : new String[]{
                     "DELETE FROM {cohort_members} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + "))",
+                    "DELETE FROM {entsync_member} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + "))",
                     "DELETE FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + ")"}) {
                 try (PreparedStatement ps = c.prepareStatement(target.sql().q(sqlText))) {
                     int i = 1;

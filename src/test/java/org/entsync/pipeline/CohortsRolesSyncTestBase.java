@@ -1,0 +1,274 @@
+package org.entsync.pipeline;
+
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.Modification;
+import com.unboundid.ldap.sdk.ModificationType;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import org.entsync.generator.GeneratedDirectory;
+import org.entsync.generator.GeneratorOptions;
+import org.entsync.report.EntityReport;
+import org.entsync.report.EntityReport.Count;
+import org.entsync.report.Outcome;
+import org.entsync.report.RunReport;
+import org.entsync.testsupport.MoodleDatabaseTest;
+import org.entsync.testsupport.SyncFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Categories, cohorts and role assignments on a real slapd, the same scenario on H2, PostgreSQL and MariaDB.
+ * Expected memberships are computed from the directory itself, independently of the mapping code.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
+    private SyncFixture fx;
+    private Map<String, String> uaiByDn;
+
+    @BeforeAll
+    void startDirectory() throws Exception {
+        fx = new SyncFixture(db, new GeneratorOptions(3, 60, 11L, "dc=ent-demo,dc=fr"));
+        uaiByDn = new HashMap<>();
+        fx.directory.schools().forEach(s -> uaiByDn.put(s.dn().toLowerCase(), s.uai()));
+    }
+
+    @AfterAll
+    void stopDirectory() {
+        if (fx != null) fx.close();
+    }
+
+    /** idnumber → usernames, from the directory: class, group and student-profile cohorts. */
+    private Map<String, Set<String>> expectedStudentCohorts() throws Exception {
+        Map<String, Set<String>> m = new TreeMap<>();
+        for (SearchResultEntry e : fx.search("(objectClass=ENTEleve)")) {
+            String uid = e.getAttributeValue("uid").toLowerCase();
+            for (String v : e.getAttributeValues("ENTEleveClasses")) add(m, uai(v) + "$class$" + v.substring(v.lastIndexOf('$') + 1), uid);
+            String[] groups = e.getAttributeValues("ENTEleveGroupes");
+            if (groups != null) for (String v : groups) add(m, uai(v) + "$group$" + v.substring(v.lastIndexOf('$') + 1), uid);
+            add(m, uaiByDn.get(e.getAttributeValue("ENTPersonStructRattach").toLowerCase()) + "$profile$ELV", uid);
+        }
+        return m;
+    }
+
+    private String uai(String composite) {
+        return uaiByDn.get(composite.substring(0, composite.indexOf('$')).toLowerCase());
+    }
+
+    private static void add(Map<String, Set<String>> m, String k, String v) {
+        m.computeIfAbsent(k, x -> new TreeSet<>()).add(v);
+    }
+
+    /** idnumber → usernames as Moodle has them, for owned cohorts of the given kinds. */
+    private Map<String, Set<String>> actualCohorts(String... kinds) {
+        Map<String, Set<String>> m = new TreeMap<>();
+        for (Map<String, Object> r : rows("SELECT c.idnumber, u.username FROM {p}cohort c JOIN {p}cohort_members cm ON cm.cohortid = c.id "
+                + "JOIN {p}user u ON u.id = cm.userid WHERE c.component = 'local_entsync'")) {
+            String idn = (String) r.get("idnumber");
+            for (String k : kinds) if (idn.contains("$" + k + "$")) add(m, idn, (String) r.get("username"));
+        }
+        return m;
+    }
+
+    private Set<String> assignments(String role) {
+        Set<String> s = new TreeSet<>();
+        for (Map<String, Object> r : rows("SELECT u.username, cc.idnumber FROM {p}role_assignments ra JOIN {p}role ro ON ro.id = ra.roleid "
+                + "JOIN {p}user u ON u.id = ra.userid JOIN {p}context x ON x.id = ra.contextid AND x.contextlevel = 40 "
+                + "JOIN {p}course_categories cc ON cc.id = x.instanceid WHERE ro.shortname = ? AND ra.component = 'local_entsync'", role)) {
+            s.add(r.get("username") + "@" + r.get("idnumber"));
+        }
+        return s;
+    }
+
+    private Set<String> expectedAssignments(String filter, boolean allSchools) throws Exception {
+        Set<String> s = new TreeSet<>();
+        for (SearchResultEntry e : fx.search(filter)) {
+            String uid = e.getAttributeValue("uid").toLowerCase();
+            for (String f : e.getAttributeValues("ENTPersonFonctions")) s.add(uid + "@" + uai(f));
+            if (allSchools) {
+                String[] classes = e.getAttributeValues("ENTAuxEnsClasses");
+                if (classes != null) for (String v : classes) s.add(uid + "@" + uai(v));
+            }
+        }
+        return s;
+    }
+
+    @Test
+    @Order(1)
+    void firstRunBuildsCategoriesCohortsAndRoles() throws Exception {
+        RunReport r = fx.sync();
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
+        for (String e : List.of("categories", "users", "cohorts", "cohort-members", "role-assignments")) {
+            assertEquals(0, r.entities.get(e).get(Count.failed), () -> e + ": " + r.entities.get(e).getFailures());
+        }
+        // one category per school, with Moodle's path, depth and context
+        for (GeneratedDirectory.School s : fx.directory.schools()) {
+            Map<String, Object> cat = rows("SELECT cc.id, cc.name, cc.path, cc.depth, cc.parent, x.id AS ctx, x.path AS ctxpath, x.depth AS ctxdepth FROM {p}course_categories cc "
+                    + "JOIN {p}context x ON x.contextlevel = 40 AND x.instanceid = cc.id WHERE cc.idnumber = ?", s.uai()).get(0);
+            assertEquals("/" + asLong(cat.get("id")), cat.get("path"));
+            assertEquals(1, asLong(cat.get("depth")));
+            assertEquals("/1/" + asLong(cat.get("ctx")), cat.get("ctxpath"));
+            assertEquals(2, asLong(cat.get("ctxdepth")));
+            assertEquals(s.nomCourant(), cat.get("name"));
+        }
+        assertEquals(expectedStudentCohorts(), actualCohorts("class", "group", "profile$ELV".substring(0, 7)).entrySet().stream()
+                .filter(e -> !e.getKey().endsWith("$ENS") && !e.getKey().endsWith("$PERS"))
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new)));
+        // cohorts live in their school's category context
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort c JOIN {p}context x ON x.id = c.contextid JOIN {p}course_categories cc ON cc.id = x.instanceid "
+                + "WHERE c.component = 'local_entsync' AND (x.contextlevel <> 40 OR SUBSTRING(c.idnumber, 1, 8) <> cc.idnumber)"));
+        assertEquals(expectedAssignments("(ENTPersonProfils=National_DIR)", false), assignments("manager"));
+        assertEquals(expectedAssignments("(|(ENTPersonProfils=National_ENS)(ENTPersonProfils=National_DOC)(ENTPersonProfils=National_3))", true)
+                .stream().filter(a -> true).count(), assignments("coursecreator").size());
+        assertTrue(assignments("coursecreator").size() > fx.directory.count("ENS"), "teachers of two schools are course creators in both");
+    }
+
+    @Test
+    @Order(2)
+    void secondRunChangesNothing() {
+        RunReport r = fx.sync();
+        assertEquals(0, r.totalChanges(), () -> "changes: " + r.entities);
+    }
+
+    @Test
+    @Order(3)
+    void movesProduceExactlyTheExpectedAddsAndRemoves() throws Exception {
+        List<SearchResultEntry> students = fx.search("(objectClass=ENTEleve)");
+        SearchResultEntry mover = students.get(0);
+        String moverClass = mover.getAttributeValue("ENTEleveClasses");
+        String structure = moverClass.substring(0, moverClass.lastIndexOf('$'));
+        String otherClass = students.stream().map(s -> s.getAttributeValue("ENTEleveClasses"))
+                .filter(c -> c.startsWith(structure + "$") && !c.equals(moverClass)).findFirst().orElseThrow();
+        SearchResultEntry director = fx.search("(ENTPersonProfils=National_DIR)").get(0);
+        SearchResultEntry teacher = fx.search("(&(ENTPersonProfils=National_ENS)(!(ENTPersonProfils=National_DOC)))").stream()
+                .filter(t -> t.getAttributeValues("ENTPersonFonctions").length == 1).findFirst().orElseThrow();
+        String teacherSchool = teacher.getAttributeValue("ENTPersonStructRattach");
+        GeneratedDirectory.School target = fx.directory.schools().stream().filter(s -> !s.dn().equalsIgnoreCase(teacherSchool)).findFirst().orElseThrow();
+        Set<String> teacherBefore = assignments("coursecreator").stream().filter(a -> a.startsWith(teacher.getAttributeValue("uid").toLowerCase() + "@")).collect(java.util.stream.Collectors.toSet());
+        try (LDAPConnection c = fx.ldap()) {
+            c.modify(mover.getDN(), new Modification(ModificationType.REPLACE, "ENTEleveClasses", otherClass));
+            c.modify(director.getDN(), new Modification(ModificationType.REPLACE, "ENTPersonProfils", "National_ETA"),
+                    new Modification(ModificationType.REPLACE, "ENTPersonFonctions", director.getAttributeValue("ENTPersonStructRattach") + "$ADF$PERSONNELS ADMINISTRATIFS$-$SANS OBJET"));
+            List<Modification> mods = new java.util.ArrayList<>(List.of(new Modification(ModificationType.REPLACE, "ENTPersonStructRattach", target.dn()),
+                    new Modification(ModificationType.REPLACE, "ENTPersonFonctions", target.dn() + "$ENS$ENSEIGNEMENT$L0422$ANGLAIS")));
+            for (String a : List.of("ENTAuxEnsClasses", "ENTAuxEnsClassesMatieres", "ENTAuxEnsGroupes", "ENTAuxEnsGroupesMatieres", "ENTAuxEnsClassesPrincipal",
+                    "ENTAuxEnsMatiereEnseignEtab")) {
+                if (teacher.hasAttribute(a)) mods.add(new Modification(ModificationType.DELETE, a));
+            }
+            c.modify(teacher.getDN(), mods);
+        }
+        RunReport r = fx.sync();
+        EntityReport members = r.entities.get("cohort-members");
+        EntityReport roles = r.entities.get("role-assignments");
+        // student: out of one class, into another; teacher: out of the old school's teachers cohort, into the new one's
+        assertEquals(2, members.get(Count.added), () -> members.getChanges().toString());
+        assertEquals(2, members.get(Count.removed), () -> members.getChanges().toString());
+        assertEquals(1 + teacherBefore.size(), roles.get(Count.removed), () -> roles.getChanges().toString()); // the director's manager role too
+        assertEquals(1, roles.get(Count.added), () -> roles.getChanges().toString());
+        assertTrue(assignments("manager").stream().noneMatch(a -> a.startsWith(director.getAttributeValue("uid").toLowerCase() + "@")));
+        assertEquals(Set.of(teacher.getAttributeValue("uid").toLowerCase() + "@" + target.uai()),
+                assignments("coursecreator").stream().filter(a -> a.startsWith(teacher.getAttributeValue("uid").toLowerCase() + "@")).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(expectedStudentCohorts().get(uai(otherClass) + "$class$" + otherClass.substring(otherClass.lastIndexOf('$') + 1)),
+                actualCohorts("class").get(uai(otherClass) + "$class$" + otherClass.substring(otherClass.lastIndexOf('$') + 1)));
+        assertEquals(0, r.entities.get("users").get(Count.created) + r.entities.get("cohorts").get(Count.created));
+    }
+
+    @Test
+    @Order(4)
+    void aClassThatDisappearsLeavesAnEmptyKeptCohort() throws Exception {
+        List<SearchResultEntry> students = fx.search("(objectClass=ENTEleve)");
+        String gone = students.get(5).getAttributeValue("ENTEleveClasses");
+        String structure = gone.substring(0, gone.lastIndexOf('$'));
+        String other = students.stream().map(s -> s.getAttributeValue("ENTEleveClasses")).filter(c -> c.startsWith(structure + "$") && !c.equals(gone)).findFirst().orElseThrow();
+        int moved = 0;
+        try (LDAPConnection c = fx.ldap()) {
+            for (SearchResultEntry s : students) {
+                if (s.getAttributeValue("ENTEleveClasses").equals(gone)) {
+                    c.modify(s.getDN(), new Modification(ModificationType.REPLACE, "ENTEleveClasses", other));
+                    moved++;
+                }
+            }
+        }
+        RunReport r = fx.sync(Map.of(), new RunOptions(RunOptions.ALL, false, false, true, "cli"));
+        String idnumber = uai(gone) + "$class$" + gone.substring(gone.lastIndexOf('$') + 1);
+        assertEquals(1, count("SELECT COUNT(*) FROM {p}cohort WHERE idnumber = ?", idnumber), "kept by the default policy");
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE c.idnumber = ?", idnumber), "and emptied");
+        assertTrue(r.entities.get("cohorts").getChanges().stream().anyMatch(ch -> ch.key().equals(idnumber) && ch.action().equals("kept")));
+        assertEquals(moved, r.entities.get("cohort-members").get(Count.removed));
+    }
+
+    @Test
+    @Order(5)
+    void handMadeCohortsMembersAndAssignmentsAreNeverTouched() throws Exception {
+        SearchResultEntry student = fx.search("(objectClass=ENTEleve)").get(10);
+        String uid = student.getAttributeValue("uid").toLowerCase();
+        long userId = count("SELECT id FROM {p}user WHERE username = ?", uid);
+        String cls = student.getAttributeValue("ENTEleveClasses");
+        String classIdnumber = uai(cls) + "$class$" + cls.substring(cls.lastIndexOf('$') + 1);
+        // a hand-made member of an owned cohort the directory does not put them in
+        long foreignCohort = count("SELECT MIN(c.id) FROM {p}cohort c WHERE c.component = 'local_entsync' AND c.idnumber LIKE '%$group$%' AND NOT EXISTS "
+                + "(SELECT 1 FROM {p}cohort_members cm WHERE cm.cohortid = c.id AND cm.userid = ?)", userId);
+        update("INSERT INTO {p}cohort_members (cohortid, userid, timeadded) VALUES (?, ?, 1)", foreignCohort, userId);
+        // a hand-made cohort, with a member, and a manual role assignment in a school category
+        update("INSERT INTO {p}cohort (contextid, name, idnumber, description, descriptionformat, visible, component, timecreated, timemodified) "
+                + "VALUES (1, 'Mine', 'HAND$MADE', '', 1, 1, '', 1, 1)");
+        long handCohort = count("SELECT id FROM {p}cohort WHERE idnumber = 'HAND$MADE'");
+        update("INSERT INTO {p}cohort_members (cohortid, userid, timeadded) VALUES (?, ?, 1)", handCohort, userId);
+        long catCtx = count("SELECT MIN(id) FROM {p}context WHERE contextlevel = 40");
+        long manager = count("SELECT id FROM {p}role WHERE shortname = 'manager'");
+        update("INSERT INTO {p}role_assignments (roleid, contextid, userid, timemodified, modifierid, component, itemid, sortorder) VALUES (?, ?, ?, 1, 2, '', 0, 0)", manager, catCtx, userId);
+        String before = snapshot(userId, handCohort, foreignCohort);
+        // the student leaves the directory, comes back, and a forced full run happens
+        try (LDAPConnection c = fx.ldap()) {
+            c.delete(student.getDN());
+        }
+        fx.sync(Map.of(), new RunOptions(RunOptions.ALL, false, false, true, "cli"));
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE c.idnumber = ? AND cm.userid = ?", classIdnumber, userId),
+                "the owned membership went");
+        assertEquals(before, snapshot(userId, handCohort, foreignCohort));
+        try (LDAPConnection c = fx.ldap()) {
+            c.add(new com.unboundid.ldap.sdk.Entry(student.getDN(), student.getAttributes().toArray(new com.unboundid.ldap.sdk.Attribute[0])));
+        }
+        fx.sync(Map.of(), new RunOptions(RunOptions.ALL, true, false, true, "cli"));
+        assertEquals(before, snapshot(userId, handCohort, foreignCohort));
+        assertEquals(1, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE c.idnumber = ? AND cm.userid = ?", classIdnumber, userId),
+                "back in their class");
+    }
+
+    @Test
+    @Order(6)
+    void anIdnumberTakenByAHandMadeCohortIsReportedNotTakenOver() throws Exception {
+        SearchResultEntry student = fx.search("(objectClass=ENTEleve)").get(20);
+        String cls = student.getAttributeValue("ENTEleveClasses");
+        String structure = cls.substring(0, cls.lastIndexOf('$'));
+        String idnumber = uai(cls) + "$class$ZZ";
+        update("INSERT INTO {p}cohort (contextid, name, idnumber, description, descriptionformat, visible, component, timecreated, timemodified) "
+                + "VALUES (1, 'Someone else''s', ?, '', 1, 1, '', 1, 1)", idnumber);
+        try (LDAPConnection c = fx.ldap()) {
+            c.modify(student.getDN(), new Modification(ModificationType.REPLACE, "ENTEleveClasses", structure + "$ZZ"));
+        }
+        RunReport r = fx.sync();
+        assertTrue(r.entities.get("cohorts").getFailures().stream().anyMatch(f -> f.key().equals(idnumber) && f.reason().contains("not managed by ent-sync")),
+                () -> r.entities.get("cohorts").getFailures().toString());
+        assertEquals(List.of(Map.of("name", "Someone else's", "component", "")), rows("SELECT name, component FROM {p}cohort WHERE idnumber = ?", idnumber));
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE c.idnumber = ?", idnumber));
+    }
+
+    private String snapshot(long userId, long handCohort, long foreignCohort) {
+        return rows("SELECT cohortid, userid FROM {p}cohort_members WHERE userid = ? AND cohortid IN (?, ?) ORDER BY cohortid", userId, handCohort, foreignCohort)
+                + " " + rows("SELECT id, name, idnumber, component FROM {p}cohort WHERE id = ?", handCohort)
+                + " " + rows("SELECT roleid, contextid, component FROM {p}role_assignments WHERE userid = ? AND component = ''", userId);
+    }
+}
