@@ -1,6 +1,5 @@
 package org.entsync.cli;
 
-import org.entsync.config.ConfigException;
 import org.entsync.config.Settings;
 import org.entsync.config.SyncConfig;
 import picocli.CommandLine.Option;
@@ -17,14 +16,13 @@ public final class ConfigOptions {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides one setting, e.g. --set entsync.ldap.pageSize=1000.")
     Map<String, String> set = new LinkedHashMap<>();
 
-    public SyncConfig load() {
+    public Settings settings() {
         Map<String, String> overrides = new LinkedHashMap<>();
         set.forEach((k, v) -> overrides.put(k.startsWith(Settings.PREFIX) ? k : Settings.PREFIX + k, v));
-        Settings s = Settings.load(config, overrides, System.getenv());
-        try {
-            return SyncConfig.from(s);
-        } catch (ConfigException e) {
-            throw e;
-        }
+        return Settings.load(config, overrides, System.getenv());
+    }
+
+    public SyncConfig load() {
+        return SyncConfig.from(settings());
     }
 }

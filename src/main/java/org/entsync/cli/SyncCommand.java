@@ -1,11 +1,12 @@
 package org.entsync.cli;
 
 import org.entsync.config.ConfigException;
-import org.entsync.config.SyncConfig;
-import org.entsync.pipeline.RunContext;
+import org.entsync.config.Settings;
+import org.entsync.farm.FarmFile;
 import org.entsync.pipeline.RunOptions;
 import org.entsync.pipeline.SyncEngine;
 import org.entsync.pipeline.SyncService;
+import org.entsync.report.Outcome;
 import org.entsync.report.RunReport;
 import org.entsync.report.SummaryPrinter;
 import picocli.CommandLine.Command;
@@ -17,10 +18,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "sync", mixinStandardHelpOptions = true, description = "Runs a sync: only what changed since the last run, unless --full.")
+@Command(name = "sync", mixinStandardHelpOptions = true,
+        description = {"Runs a sync: only what changed since the last run, unless --full.",
+                "With a farm file (entsync.farm.file), --all or --instance picks the Moodle instances; they are synced in",
+                "parallel from one read of the directory, and one failing instance does not stop the others."})
 public final class SyncCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
+
+    @Option(names = "--all", description = "Sync every enabled instance of the farm file.")
+    boolean all;
+
+    @Option(names = "--instance", split = ",", paramLabel = "NAME", description = "Sync these instances of the farm file.")
+    List<String> instances;
 
     @Option(names = "--full", description = "Process every entry, changed or not (rewrites Moodle rows from the directory).")
     boolean full;
@@ -31,7 +41,7 @@ public final class SyncCommand implements Callable<Integer> {
     @Option(names = "--force-removals", description = "Apply removals even above entsync.removal.maxShare or after an empty answer.")
     boolean forceRemovals;
 
-    @Option(names = "--entities", split = ",", paramLabel = "E", description = "Entities to sync (default: all of ${COMPLETION-CANDIDATES}).")
+    @Option(names = "--entities", split = ",", paramLabel = "E", description = "Entities to sync (default: all of categories, users, cohorts, roles).")
     List<String> entities;
 
     @Option(names = "--routes", paramLabel = "DIR", description = "Folder of the Camel YAML routes (default: ./routes, else the copy in the jar).")
@@ -39,23 +49,38 @@ public final class SyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SyncConfig cfg = config.load();
+        Settings settings = config.settings();
+        List<FarmFile.InstanceConfig> farm = FarmFile.load(settings);
+        boolean hasFarm = !settings.get("entsync.farm.file").isEmpty();
+        if (hasFarm && !all && (instances == null || instances.isEmpty())) {
+            throw new ConfigException("this configuration has a farm file (entsync.farm.file): choose --all or --instance NAME[,NAME]");
+        }
+        if (!hasFarm && instances != null && !instances.isEmpty()) {
+            farm = FarmFile.select(farm, instances); // the single instance, by its name
+        }
+        List<FarmFile.InstanceConfig> selected = all ? farm : FarmFile.select(farm, instances);
         RunOptions options = new RunOptions(entities(), full, dryRun, forceRemovals, "cli");
-        try (SyncEngine engine = new SyncEngine(routes); SyncService service = new SyncService(engine)) {
-            RunContext run = service.prepare(cfg, options);
-            RunReport report = service.run(run);
-            SummaryPrinter.print(report, System.out);
-            return report.exitCode;
+        return run(selected, options, routes, settings);
+    }
+
+    static int run(List<FarmFile.InstanceConfig> selected, RunOptions options, Path routes, Settings settings) {
+        int parallelism = settings.getInt("entsync.farm.parallelism", 0, 256);
+        try (SyncEngine engine = new SyncEngine(routes, parallelism == 0 ? Runtime.getRuntime().availableProcessors() : parallelism);
+             SyncService service = new SyncService(engine)) {
+            List<RunReport> reports = service.runFarm(selected, options);
+            reports.forEach(r -> SummaryPrinter.print(r, System.out));
+            if (reports.size() > 1) FarmSummary.print(reports, System.out);
+            return Outcome.worst(reports);
         }
     }
 
     private List<String> entities() {
         if (entities == null || entities.isEmpty()) return RunOptions.ALL;
         List<String> out = new ArrayList<>();
-        for (String e : RunOptions.ALL) if (entities.contains(e)) out.add(e);
         for (String e : entities) {
             if (!RunOptions.ALL.contains(e)) throw new ConfigException("--entities: unknown entity '" + e + "', expected some of " + RunOptions.ALL);
         }
+        for (String e : RunOptions.ALL) if (entities.contains(e)) out.add(e);
         return out;
     }
 }

@@ -51,6 +51,13 @@ public final class Settings {
         return new Settings(values, env);
     }
 
+    /** These settings with some values replaced (keys must be known settings), e.g. one instance of a farm. */
+    public Settings with(Map<String, String> overrides, String where) {
+        Map<String, String> v = new TreeMap<>(values);
+        overrides.forEach((k, val) -> put(v, k, val, where));
+        return new Settings(v, env);
+    }
+
     /** The defaults only, for tests and tools. */
     public static Settings defaultsWith(Map<String, String> overrides) {
         return load(null, overrides, Map.of());

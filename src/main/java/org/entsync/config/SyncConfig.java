@@ -25,6 +25,7 @@ public record SyncConfig(
         Owned owned,
         Path reportDir,
         int reportRetentionDays,
+        int lockExpirySeconds,
         Settings settings) {
 
     public static final Pattern PREFIX = Pattern.compile("[a-z0-9_]{1,10}");
@@ -62,7 +63,8 @@ public record SyncConfig(
         }
         return new SyncConfig(instance, ldap(s), moodle(s),
                 Path.of(s.get("entsync.mapping.dir")), profileName(s), schools(s), users(s), removal(s), owned(s),
-                Path.of(s.get("entsync.report.dir")), s.getInt("entsync.report.retentionDays", 0, 36500), s);
+                Path.of(s.get("entsync.report.dir")), s.getInt("entsync.report.retentionDays", 0, 36500),
+                s.getInt("entsync.lock.expirySeconds", 5, 86400), s);
     }
 
     private static String profileName(Settings s) {

@@ -49,6 +49,12 @@ public final class SyncIndex {
                 st.execute("CREATE INDEX " + sql.prefix() + "entsrun_inst_ix ON " + sql.t("entsync_run") + " (instance, timestart)");
             }
         }
+        if (!exists(c, sql.t("entsync_lock"))) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE " + sql.t("entsync_lock") + " (instance VARCHAR(64) NOT NULL PRIMARY KEY, owner VARCHAR(200) NOT NULL, "
+                        + "acquired BIGINT NOT NULL, heartbeat BIGINT NOT NULL)" + tableSuffix());
+            }
+        }
         if (!exists(c, sql.t(MEMBER_TABLE))) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE " + sql.t(MEMBER_TABLE) + " (" + idColumn() + ", instance VARCHAR(64) NOT NULL, cohortid BIGINT NOT NULL, "

@@ -7,68 +7,81 @@ import org.apache.camel.Header;
 import org.entsync.ldap.LdapReadException;
 import org.entsync.ldap.PagedSearch;
 import org.entsync.mapping.EntityMapping;
+import org.entsync.report.EntityReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
-/** Read stage: structures into the lookup table, then each entity as a stream of LDAP pages. */
+/**
+ * Read stage: structures into the lookup table, then each source as a stream of LDAP pages, read once for every
+ * instance of the run.
+ */
 public final class ReadStage {
     private static final Logger LOG = LoggerFactory.getLogger(ReadStage.class);
 
     /** Structures are few (thousands at most): read them whole, before anything that refers to them. */
-    public void structures(@ExchangeProperty("run") RunContext run) {
+    public void structures(@ExchangeProperty("farm") FarmRun farm) {
         long t0 = System.currentTimeMillis();
-        var cfg = run.config().ldap();
-        try (PagedSearch pages = new PagedSearch(run.ldap(), "structures", cfg.structuresBase(), false, "(objectClass=ENTStructure)",
-                structureAttributes(run), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs())) {
+        var cfg = farm.lead().config().ldap();
+        Set<String> attrs = new LinkedHashSet<>(List.of("objectClass", "ENTStructureUAI", "ENTEtablissementUAI", "ENTStructureSIREN",
+                "ENTStructureNomCourant", "ou", "cn", "ENTStructureTypeStruct", "ENTStructureJointure"));
+        farm.getRuns().forEach(r -> {
+            if (r.mappings().categories() != null) attrs.addAll(r.mappings().categories().attributes());
+        });
+        try (PagedSearch pages = new PagedSearch(farm.ldap(), "structures", cfg.structuresBase(), false, "(objectClass=ENTStructure)",
+                attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs())) {
             while (pages.hasNext()) {
                 for (SearchResultEntry e : pages.next()) {
-                    run.structures().add(e);
-                    run.structureEntries().add(e);
+                    farm.structures().add(e);
+                    farm.structureEntries().add(e);
                 }
             }
-            run.report().ldapEntriesRead += pages.entriesRead();
+            for (RunContext r : farm.getActiveRuns()) r.report().ldapEntriesRead += pages.entriesRead();
         }
-        if (run.structures().size() == 0) {
+        if (farm.structures().size() == 0) {
             throw new LdapReadException("structures: no ENTStructure entry under " + cfg.structuresBase()
                     + " (check entsync.ldap.structuresBase); nothing can be synced without them", null);
         }
-        run.report("structures").add(org.entsync.report.EntityReport.Count.read, run.structures().size());
-        run.report("structures").time("read", System.currentTimeMillis() - t0);
-        LOG.info("{} structures read", run.structures().size());
-    }
-
-    private static String[] structureAttributes(RunContext run) {
-        java.util.Set<String> a = new java.util.LinkedHashSet<>(List.of("objectClass", "ENTStructureUAI", "ENTEtablissementUAI", "ENTStructureSIREN",
-                "ENTStructureNomCourant", "ou", "cn", "ENTStructureTypeStruct", "ENTStructureJointure"));
-        if (run.mappings().categories() != null) a.addAll(run.mappings().categories().attributes());
-        return a.toArray(new String[0]);
+        for (RunContext r : farm.getActiveRuns()) {
+            r.report("structures").add(EntityReport.Count.read, farm.structures().size());
+            r.report("structures").time("read", System.currentTimeMillis() - t0);
+        }
+        LOG.info("{} structures read", farm.structures().size());
     }
 
     /**
      * The source's entries as an iterator of pages, consumed lazily by the streaming splitter of the route:
-     * people are searched page by page; structures were read already and make one page.
+     * people are searched page by page with the attributes every instance needs; structures were read already
+     * and make one page.
      */
-    public java.util.Iterator<List<SearchResultEntry>> pages(@ExchangeProperty("run") RunContext run, @Header("source") String source) {
-        if (source.equals("structures")) return List.of(List.copyOf(run.structureEntries())).iterator();
-        EntityMapping m = run.mapping("users");
-        var cfg = run.config().ldap();
-        java.util.Set<String> attrs = new java.util.LinkedHashSet<>(m.attributes());
-        attrs.add("objectClass");
-        if (run.mappings().cohorts() != null) attrs.addAll(run.mappings().cohorts().attributes());
-        if (run.mappings().roles() != null) attrs.addAll(run.mappings().roles().attributes());
-        return new PagedSearch(run.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
+    public Iterator<List<SearchResultEntry>> pages(@ExchangeProperty("farm") FarmRun farm, @Header("source") String source) {
+        if (source.equals("structures")) return List.of(List.copyOf(farm.structureEntries())).iterator();
+        RunContext lead = farm.getRuns().stream().filter(r -> r.mappings().users() != null).findFirst().orElse(farm.lead());
+        EntityMapping m = lead.mapping("users");
+        Set<String> attrs = new LinkedHashSet<>(List.of("objectClass"));
+        for (RunContext r : farm.getRuns()) {
+            if (r.mappings().users() != null) attrs.addAll(r.mappings().users().attributes());
+            if (r.mappings().cohorts() != null) attrs.addAll(r.mappings().cohorts().attributes());
+            if (r.mappings().roles() != null) attrs.addAll(r.mappings().roles().attributes());
+        }
+        var cfg = lead.config().ldap();
+        return new PagedSearch(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
                 attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
     }
 
-    /** A read that failed midway: what was read is kept, but removal is off for this entity. */
-    public void extractionFailed(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
+    /** A read that failed midway: what was read is kept, but removal is off for the entities of that source. */
+    public void extractionFailed(Exchange exchange, @ExchangeProperty("farm") FarmRun farm, @Header("source") String source) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         LdapReadException ldap = find(e);
         String msg = ldap != null ? ldap.getMessage() : String.valueOf(e);
         LOG.error("{}: extraction incomplete: {}", source, msg);
-        for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).extractionFailed(msg);
+        for (RunContext run : farm.getActiveRuns()) {
+            for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).extractionFailed(msg);
+        }
     }
 
     static LdapReadException find(Throwable e) {
@@ -76,12 +89,14 @@ public final class ReadStage {
         return null;
     }
 
-    /** Counts pages for the report; the body stays the page. */
-    public List<SearchResultEntry> count(List<SearchResultEntry> page, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
-        for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).add(org.entsync.report.EntityReport.Count.read, page.size());
-        if (!source.equals("structures")) {
-            synchronized (run.report()) {
-                run.report().ldapEntriesRead += page.size();
+    /** Counts a page for the reports of every instance still running; the body stays the page. */
+    public List<SearchResultEntry> count(List<SearchResultEntry> page, @ExchangeProperty("farm") FarmRun farm, @Header("source") String source) {
+        for (RunContext run : farm.getActiveRuns()) {
+            for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).add(EntityReport.Count.read, page.size());
+            if (!source.equals("structures")) {
+                synchronized (run.report()) {
+                    run.report().ldapEntriesRead += page.size();
+                }
             }
         }
         return page;

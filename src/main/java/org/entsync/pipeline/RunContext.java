@@ -23,11 +23,13 @@ public final class RunContext {
     private final LdapConnector ldap;
     private final Mappings mappings;
     private final RunReport report = new RunReport();
-    private final StructureDirectory structures = new StructureDirectory();
+    private StructureDirectory structures = new StructureDirectory();
     private final Map<String, Object> sinks = new ConcurrentHashMap<>();
     private final Map<String, long[]> seen = new ConcurrentHashMap<>();
-    private final List<com.unboundid.ldap.sdk.SearchResultEntry> structureEntries = new java.util.ArrayList<>();
+    private List<com.unboundid.ldap.sdk.SearchResultEntry> structureEntries = new java.util.ArrayList<>();
     private long runId;
+    private volatile boolean stopped;
+    private org.entsync.moodle.InstanceLock lock;
 
     public RunContext(SyncConfig config, RunOptions options, TargetDatabase target, LdapConnector ldap, Mappings mappings) {
         this.config = config;
@@ -39,6 +41,29 @@ public final class RunContext {
         report.trigger = options.trigger();
         report.mode = options.mode();
         report.startedAt = System.currentTimeMillis();
+    }
+
+    /** The structures read once for the whole farm run. */
+    void shareStructures(StructureDirectory directory, List<com.unboundid.ldap.sdk.SearchResultEntry> entries) {
+        this.structures = directory;
+        this.structureEntries = entries;
+    }
+
+    /** Whether this run still takes pages: a run that failed, or could not get its lock, is left out. */
+    public boolean isActive() {
+        return !stopped;
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    org.entsync.moodle.InstanceLock lock() {
+        return lock;
+    }
+
+    void lock(org.entsync.moodle.InstanceLock l) {
+        this.lock = l;
     }
 
     public SyncConfig config() {

@@ -2,6 +2,8 @@ package org.entsync.pipeline;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.entsync.moodle.InstanceLock;
 import org.entsync.moodle.Sql;
 import org.entsync.moodle.TargetDatabase;
 import org.entsync.report.Outcome;
@@ -13,13 +15,39 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 
-/** Opens and closes a run: its row in {@code <prefix>entsync_run} (which gives the run id) and its outcome. */
+/**
+ * Opens and closes runs: each instance's lock and its row in {@code <prefix>entsync_run} (which gives the run id),
+ * failures that take an instance out of the run, and the outcome.
+ */
 public final class RunControl {
     private static final Logger LOG = LoggerFactory.getLogger(RunControl.class);
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    public void begin(@ExchangeProperty("run") RunContext run) throws SQLException {
+    /** Locks every instance and records the start of its run; an instance that cannot start is left out, not the others. */
+    public void begin(@ExchangeProperty("farm") FarmRun farm) {
+        for (RunContext run : farm.getRuns()) {
+            try {
+                run.lock(InstanceLock.acquire(run.target(), run.config().lockExpirySeconds()));
+            } catch (InstanceLock.Refused e) {
+                run.report().lockRefused = e.getMessage();
+                run.stop();
+                LOG.warn("{}", e.getMessage());
+                continue;
+            } catch (SQLException e) {
+                fail(run, e);
+                continue;
+            }
+            try {
+                start(run);
+            } catch (SQLException e) {
+                fail(run, e);
+            }
+        }
+    }
+
+    private static void start(RunContext run) throws SQLException {
         TargetDatabase t = run.target();
         RunReport r = run.report();
         try (Connection c = t.connection();
@@ -37,28 +65,38 @@ public final class RunControl {
         LOG.info("run {} of instance {} started ({}, {})", run.runId(), r.instance, r.mode, r.trigger);
     }
 
-    /** The entities fed by the current source, for the route's loops. */
-    public java.util.List<String> entitiesOf(@ExchangeProperty("run") RunContext run, @org.apache.camel.Header("source") String source) {
+    /** The entities of the current source this instance syncs, for the route's loops. */
+    public List<String> entitiesOf(@ExchangeProperty("run") RunContext run, @Header("source") String source) {
         return run.entitiesOf(source);
     }
 
     /** Sets the "entity" header from the loop index. */
-    public void selectEntity(Exchange exchange, @org.apache.camel.Header("entities") java.util.List<String> entities) {
+    public void selectEntity(Exchange exchange, @Header("entities") List<String> entities) {
         int i = exchange.getProperty(Exchange.LOOP_INDEX, Integer.class);
         exchange.getIn().setHeader("entity", entities.get(i));
     }
 
-    /** A failure that stopped the run (database lost, structures unreadable...): recorded, then reported. */
+    /** A failure that stops one instance (its database was lost...): recorded; the other instances go on. */
     public void failed(Exchange exchange, @ExchangeProperty("run") RunContext run) {
+        fail(run, exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+    }
+
+    /** A failure of the shared directory read that stops every instance still running. */
+    public void farmFailed(Exchange exchange, @ExchangeProperty("farm") FarmRun farm) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        farm.getActiveRuns().forEach(r -> fail(r, e));
+    }
+
+    static void fail(RunContext run, Throwable e) {
         Throwable root = e;
         while (root != null && root.getCause() != null && (root instanceof org.apache.camel.CamelExecutionException
                 || root instanceof org.apache.camel.CamelExchangeException || root instanceof org.apache.camel.RuntimeCamelException)) {
             root = root.getCause();
         }
         String msg = root instanceof SQLException s ? "Moodle database: " + TargetDatabase.safeMessage(s) : String.valueOf(root == null ? null : root.getMessage());
-        run.report().error = msg;
-        LOG.error("run {} failed: {}", run.runId(), msg, root);
+        if (run.report().error == null) run.report().error = msg;
+        run.stop();
+        LOG.error("instance {} run {} failed: {}", run.report().instance, run.runId(), msg, root);
     }
 
     public void end(@ExchangeProperty("run") RunContext run) {
@@ -68,14 +106,18 @@ public final class RunControl {
         Outcome o = Outcome.of(r);
         r.outcome = o.label;
         r.exitCode = o.exitCode;
-        if (run.runId() == 0) return;
-        TargetDatabase t = run.target();
-        try (Connection c = t.connection()) {
-            Sql.update(c, "UPDATE " + t.sql().t("entsync_run") + " SET timeend = ?, outcome = ?, counts = ? WHERE id = ?",
-                    r.endedAt / 1000, r.outcome, counts(r), run.runId());
-            c.commit();
-        } catch (SQLException e) {
-            LOG.warn("could not record the end of run {}: {}", run.runId(), TargetDatabase.safeMessage(e));
+        try {
+            if (run.runId() == 0) return;
+            TargetDatabase t = run.target();
+            try (Connection c = t.connection()) {
+                Sql.update(c, "UPDATE " + t.sql().t("entsync_run") + " SET timeend = ?, outcome = ?, counts = ? WHERE id = ?",
+                        r.endedAt / 1000, r.outcome, counts(r), run.runId());
+                c.commit();
+            } catch (SQLException e) {
+                LOG.warn("could not record the end of run {}: {}", run.runId(), TargetDatabase.safeMessage(e));
+            }
+        } finally {
+            if (run.lock() != null) run.lock().close();
         }
     }
 

@@ -3,10 +3,11 @@ package org.entsync.pipeline;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.Main;
-import org.entsync.report.RunReport;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Camel Main with the stage beans bound and the YAML routes of {@code routes/} loaded (from the working folder
@@ -15,9 +16,21 @@ import java.nio.file.Path;
 public final class SyncEngine implements AutoCloseable {
     private final Main main;
     private final ProducerTemplate producer;
+    private final ExecutorService farmPool;
 
     public SyncEngine(Path routesDir) {
+        this(routesDir, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @param parallelism instances processed at the same time in a farm run */
+    public SyncEngine(Path routesDir, int parallelism) {
         main = new Main();
+        farmPool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
+            Thread t = new Thread(r, "entsync-farm");
+            t.setDaemon(true);
+            return t;
+        });
+        main.bind("farmPool", farmPool);
         main.bind("runControl", new RunControl());
         main.bind("readStage", new ReadStage());
         main.bind("mapStage", new MapStage());
@@ -32,7 +45,6 @@ public final class SyncEngine implements AutoCloseable {
         main.configure().withRoutesIncludePattern(pattern);
         main.configure().withName("ent-sync");
         main.configure().withJmxEnabled(false);
-        main.configure().withDumpRoutes(null);
         try {
             main.start();
         } catch (Exception e) {
@@ -45,10 +57,9 @@ public final class SyncEngine implements AutoCloseable {
         return main.getCamelContext();
     }
 
-    /** Runs one instance's sync through the routes and returns its report (its outcome says how it ended). */
-    public RunReport run(RunContext run) {
-        producer.requestBody("direct:sync", run);
-        return run.report();
+    /** Runs a farm (or a single instance) through the routes; each run's report says how it ended. */
+    public void run(FarmRun farm) {
+        producer.requestBody("direct:sync", farm);
     }
 
     @Override
@@ -58,6 +69,8 @@ public final class SyncEngine implements AutoCloseable {
             main.stop();
         } catch (Exception e) {
             // shutting down: nothing left to protect
+        } finally {
+            farmPool.shutdownNow();
         }
     }
 }

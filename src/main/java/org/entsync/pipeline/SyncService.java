@@ -5,15 +5,14 @@ import com.unboundid.ldif.LDIFException;
 import com.unboundid.ldif.LDIFReader;
 import org.entsync.config.ConfigException;
 import org.entsync.config.SyncConfig;
+import org.entsync.farm.FarmFile;
 import org.entsync.generator.GeneratorOptions;
 import org.entsync.generator.SdetGenerator;
 import org.entsync.ldap.EmbeddedDirectory;
 import org.entsync.ldap.LdapConnector;
-import org.entsync.mapping.EntityMapping;
-import org.entsync.mapping.MappingLoader;
 import org.entsync.moodle.MoodleSchemaChecker;
 import org.entsync.moodle.TargetDatabase;
-import org.entsync.moodle.UserSink;
+import org.entsync.report.Outcome;
 import org.entsync.report.RunReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,15 +20,14 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Puts a run together from a validated configuration: the directory (the embedded sample or the configured
- * servers), the Moodle target (checked), the mappings (checked), then sends it through the routes.
+ * Puts runs together from validated configurations: the directory (the embedded sample or the configured servers,
+ * shared by every instance), each Moodle target (checked), the mappings (checked), then sends them through the
+ * routes as one farm run.
  */
 public final class SyncService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
@@ -40,10 +38,13 @@ public final class SyncService implements AutoCloseable {
         this.engine = engine;
     }
 
-    /** Everything a run needs, checked: a misconfiguration throws {@link ConfigException} before anything is written. */
+    /** One instance, checked: a misconfiguration throws {@link ConfigException} before anything is written. */
     public RunContext prepare(SyncConfig cfg, RunOptions options) {
+        return prepare(cfg, options, connector(cfg));
+    }
+
+    private RunContext prepare(SyncConfig cfg, RunOptions options, LdapConnector ldap) {
         Mappings mappings = Mappings.load(cfg, options.entities());
-        LdapConnector ldap = connector(cfg);
         TargetDatabase target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
         try {
             target.checkOwnedPrerequisites(cfg, mappings.roles() == null ? java.util.Set.of() : mappings.roles().roleShortnames());
@@ -54,12 +55,56 @@ public final class SyncService implements AutoCloseable {
         return new RunContext(cfg, options, target, ldap, mappings);
     }
 
+    /** Runs one prepared instance. */
     public RunReport run(RunContext run) {
         try {
-            return engine.run(run);
+            engine.run(new FarmRun(List.of(run), run.ldap()));
+            return run.report();
         } finally {
             run.target().close();
         }
+    }
+
+    /**
+     * Runs several instances in one pass over the directory. An instance that cannot even start (database down,
+     * wrong prefix, bad mapping) gets a failed report; the others run.
+     */
+    public List<RunReport> runFarm(List<FarmFile.InstanceConfig> instances, RunOptions options) {
+        if (instances.isEmpty()) throw new ConfigException("no instance to sync (all disabled in the farm file?)");
+        LdapConnector ldap = connector(instances.get(0).config());
+        List<RunReport> reports = new ArrayList<>();
+        List<RunContext> runs = new ArrayList<>();
+        for (FarmFile.InstanceConfig ic : instances) {
+            List<String> entities = options.entities().stream().filter(ic.entities()::contains).toList();
+            try {
+                RunContext run = prepare(ic.config(), options.withEntities(entities), ldap);
+                runs.add(run);
+                reports.add(run.report());
+            } catch (ConfigException e) {
+                LOG.error("instance {}: {}", ic.name(), e.getMessage());
+                reports.add(notStarted(ic.name(), options, e.getMessage()));
+            }
+        }
+        if (!runs.isEmpty()) {
+            try {
+                engine.run(new FarmRun(runs, ldap));
+            } finally {
+                runs.forEach(r -> r.target().close());
+            }
+        }
+        return reports;
+    }
+
+    private static RunReport notStarted(String instance, RunOptions options, String error) {
+        RunReport r = new RunReport();
+        r.instance = instance;
+        r.trigger = options.trigger();
+        r.mode = options.mode();
+        r.startedAt = r.endedAt = System.currentTimeMillis();
+        r.error = error;
+        r.outcome = Outcome.CONFIG_ERROR.label;
+        r.exitCode = Outcome.CONFIG_ERROR.exitCode;
+        return r;
     }
 
     private LdapConnector connector(SyncConfig cfg) {
@@ -98,9 +143,5 @@ public final class SyncService implements AutoCloseable {
     @Override
     public void close() {
         if (embedded != null) embedded.close();
-    }
-
-    public static Set<String> knownEntities() {
-        return Set.copyOf(RunOptions.ALL);
     }
 }

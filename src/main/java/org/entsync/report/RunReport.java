@@ -17,6 +17,8 @@ public final class RunReport {
     public String outcome = "running";
     public int exitCode;
     public String error;
+    /** Set when another run held the instance's lock. */
+    public String lockRefused;
     public long ldapEntriesRead;
     public long sqlBatches;
     /** Where the HTML report was written (set once published). */

@@ -1,0 +1,115 @@
+package org.entsync.moodle;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One run per instance at a time, across processes and machines: a row in the instance's own database
+ * ({@code <prefix>entsync_lock}) with its owner and a heartbeat. A lock whose heartbeat is older than the expiry was
+ * left by a crashed process and is taken over.
+ */
+public final class InstanceLock implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InstanceLock.class);
+    public static final String TABLE = "entsync_lock";
+    private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "entsync-lock-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final String PROCESS = processName();
+
+    private final TargetDatabase target;
+    private final String owner;
+    private final ScheduledFuture<?> heartbeat;
+
+    private InstanceLock(TargetDatabase target, String owner, long expirySeconds) {
+        this.target = target;
+        this.owner = owner;
+        long every = Math.max(1, expirySeconds / 3);
+        this.heartbeat = HEARTBEATS.scheduleAtFixedRate(this::beat, every, every, TimeUnit.SECONDS);
+    }
+
+    /** Who holds a lock that could not be taken. */
+    public static final class Refused extends Exception {
+        public Refused(String message) {
+            super(message);
+        }
+    }
+
+    public static InstanceLock acquire(TargetDatabase target, long expirySeconds) throws SQLException, Refused {
+        String owner = PROCESS + ":" + UUID.randomUUID().toString().substring(0, 8);
+        long now = System.currentTimeMillis() / 1000;
+        Sql sql = target.sql();
+        try (Connection c = target.connection()) {
+            try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {entsync_lock} (instance, owner, acquired, heartbeat) VALUES (?, ?, ?, ?)"))) {
+                Sql.bind(ins, target.instance(), owner, now, now);
+                ins.executeUpdate();
+                c.commit();
+                return new InstanceLock(target, owner, expirySeconds);
+            } catch (SQLException e) {
+                c.rollback();
+                if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) throw e;
+            }
+            int taken = Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND heartbeat < ?"),
+                    owner, now, now, target.instance(), now - expirySeconds);
+            c.commit();
+            if (taken == 1) {
+                LOG.warn("instance {}: took over a stale lock (no heartbeat for more than {} s)", target.instance(), expirySeconds);
+                return new InstanceLock(target, owner, expirySeconds);
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT owner, acquired, heartbeat FROM {entsync_lock} WHERE instance = ?"))) {
+                ps.setString(1, target.instance());
+                try (ResultSet rs = ps.executeQuery()) {
+                    String holder = rs.next() ? rs.getString(1) + " since " + java.time.Instant.ofEpochSecond(rs.getLong(2)) + ", last heartbeat "
+                            + (now - rs.getLong(3)) + " s ago" : "another run";
+                    c.rollback();
+                    throw new Refused("instance " + target.instance() + " is already being synced by " + holder
+                            + "; try again later (a lock without heartbeat expires after " + expirySeconds + " s)");
+                }
+            }
+        }
+    }
+
+    private void beat() {
+        try (Connection c = target.connection()) {
+            Sql.update(c, target.sql().q("UPDATE {entsync_lock} SET heartbeat = ? WHERE instance = ? AND owner = ?"),
+                    System.currentTimeMillis() / 1000, target.instance(), owner);
+            c.commit();
+        } catch (Exception e) {
+            LOG.warn("instance {}: lock heartbeat failed: {}", target.instance(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        heartbeat.cancel(false);
+        try (Connection c = target.connection()) {
+            Sql.update(c, target.sql().q("DELETE FROM {entsync_lock} WHERE instance = ? AND owner = ?"), target.instance(), owner);
+            c.commit();
+        } catch (Exception e) {
+            LOG.warn("instance {}: could not release the lock (it will expire): {}", target.instance(), e.getMessage());
+        }
+    }
+
+    private static String processName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown-host";
+        }
+        return host + ":" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+}

@@ -1,0 +1,69 @@
+package org.entsync.pipeline;
+
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import org.entsync.ldap.LdapConnector;
+import org.entsync.ldap.StructureDirectory;
+import org.entsync.report.RunReport;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One run over one or several Moodle instances that share a directory: the directory is read once (structures,
+ * then each source) and every page goes to every instance that is still running, each with its own mappings,
+ * schools, database, index and report. A single-instance run is a farm of one.
+ */
+public final class FarmRun {
+    private final List<RunContext> runs;
+    private final LdapConnector ldap;
+    private final StructureDirectory structures = new StructureDirectory();
+    private final List<SearchResultEntry> structureEntries = new ArrayList<>();
+
+    public FarmRun(List<RunContext> runs, LdapConnector ldap) {
+        if (runs.isEmpty()) throw new IllegalArgumentException("a farm run needs at least one instance");
+        this.runs = List.copyOf(runs);
+        this.ldap = ldap;
+        runs.forEach(r -> r.shareStructures(structures, structureEntries));
+    }
+
+    public List<RunContext> getRuns() {
+        return runs;
+    }
+
+    /** Runs still taking pages; the routes split each page over them. */
+    public List<RunContext> getActiveRuns() {
+        return runs.stream().filter(RunContext::isActive).toList();
+    }
+
+    /** Sources to read, in order, for the union of the instances' entities. */
+    public List<String> getSources() {
+        Set<String> s = new LinkedHashSet<>();
+        for (String e : RunOptions.ALL) {
+            if (runs.stream().anyMatch(r -> r.getEntities().contains(e))) s.add(RunOptions.sourceOf(e));
+        }
+        return new ArrayList<>(s);
+    }
+
+    public LdapConnector ldap() {
+        return ldap;
+    }
+
+    public StructureDirectory structures() {
+        return structures;
+    }
+
+    public List<SearchResultEntry> structureEntries() {
+        return structureEntries;
+    }
+
+    /** The first run's settings stand for the directory (all instances of a farm share it). */
+    RunContext lead() {
+        return runs.get(0);
+    }
+
+    public List<RunReport> reports() {
+        return runs.stream().map(RunContext::report).toList();
+    }
+}
