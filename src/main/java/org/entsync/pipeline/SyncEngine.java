@@ -6,6 +6,7 @@ import org.apache.camel.main.Main;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -22,9 +23,22 @@ public final class SyncEngine implements AutoCloseable {
         this(routesDir, Runtime.getRuntime().availableProcessors());
     }
 
-    /** @param parallelism instances processed at the same time in a farm run */
     public SyncEngine(Path routesDir, int parallelism) {
+        this(routesDir, parallelism, Map.of(), Map.of());
+    }
+
+    /**
+     * @param parallelism instances processed at the same time in a farm run
+     * @param beans       extra beans (the daemon's triggers)
+     * @param properties  properties the routes use ({{entsync.daemon.inbox}})
+     */
+    public SyncEngine(Path routesDir, int parallelism, Map<String, Object> beans, Map<String, String> properties) {
         main = new Main();
+        main.addInitialProperty("entsync.daemon.inbox", "inbox");
+        properties.forEach(main::addInitialProperty);
+        beans.forEach(main::bind);
+        // the daemon routes exist in every engine but are started in daemon mode only
+        if (!beans.containsKey("daemon")) main.bind("daemon", new org.entsync.farm.Daemon(null, java.util.List.of()));
         farmPool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
             Thread t = new Thread(r, "entsync-farm");
             t.setDaemon(true);
