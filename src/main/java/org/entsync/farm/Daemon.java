@@ -31,7 +31,7 @@ public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private final Settings settings;
     private final List<FarmFile.InstanceConfig> instances;
-    private final Set<String> running = ConcurrentHashMap.newKeySet();
+    private final Set<String> running = new java.util.HashSet<>();
     private SyncEngine engine;
 
     public Daemon(Settings settings, List<FarmFile.InstanceConfig> instances) {
@@ -49,8 +49,11 @@ public final class Daemon {
 
     /** A Quartz fire for one instance. */
     public void scheduled(@Header("instance") String instance) {
-        List<RunReport> reports = run(List.of(instance), false, "schedule");
-        if (reports.isEmpty()) LOG.warn("instance {}: scheduled fire skipped: its previous run is still going", instance);
+        List<RunReport> reports = run(List.of(instance), false, "schedule", false);
+        if (reports.isEmpty()) {
+            LOG.warn("instance {}: scheduled fire skipped: its previous run is still going", instance);
+            Metrics.skipped(instance);
+        }
     }
 
     /** A dropped file: {@code <instance>.full} or {@code all.full}. */
@@ -62,8 +65,7 @@ public final class Daemon {
             fail(exchange, name, "unknown instance '" + target + "' (instances: " + instances.stream().map(FarmFile.InstanceConfig::name).collect(Collectors.joining(", ")) + ")");
         }
         exchange.getIn().getBody(byte[].class); // an unreadable file fails here, before anything runs
-        List<RunReport> reports = run(names, true, "file-drop");
-        if (reports.isEmpty()) fail(exchange, name, "a run of " + target + " is already going in this process");
+        List<RunReport> reports = run(names, true, "file-drop", true);
         exchange.getIn().setHeader("runIds", "run" + reports.stream().map(r -> String.valueOf(r.runId)).collect(Collectors.joining("-")));
         if (Outcome.worst(reports) != 0) {
             fail(exchange, name, "the run ended with " + reports.stream().map(r -> r.instance + ": " + r.outcome).collect(Collectors.joining(", ")));
@@ -78,10 +80,21 @@ public final class Daemon {
         throw new IllegalStateException(reason);
     }
 
-    /** Runs the named instances unless one of them is already running here; returns their reports (empty if skipped). */
-    List<RunReport> run(List<String> names, boolean full, String trigger) {
+    /**
+     * Runs the named instances; when one of them is already running here, a scheduled fire is skipped (empty
+     * result) while a dropped file waits for it to finish.
+     */
+    List<RunReport> run(List<String> names, boolean full, String trigger, boolean wait) {
         synchronized (running) {
-            if (names.stream().anyMatch(running::contains)) return List.of();
+            while (names.stream().anyMatch(running::contains)) {
+                if (!wait) return List.of();
+                try {
+                    running.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return List.of();
+                }
+            }
             running.addAll(names);
         }
         try (SyncService service = new SyncService(engine)) {
@@ -91,7 +104,10 @@ public final class Daemon {
             Metrics.record(reports);
             return reports;
         } finally {
-            running.removeAll(names);
+            synchronized (running) {
+                running.removeAll(names);
+                running.notifyAll();
+            }
         }
     }
 

@@ -50,6 +50,11 @@ public final class Metrics {
         }
     }
 
+    /** A scheduled fire that came while the instance's previous run was still going. */
+    static void skipped(String instance) {
+        Counter.builder("entsync_skipped_fires").tag("instance", instance).register(REGISTRY).increment();
+    }
+
     /** Starts GET /metrics and GET /health on the port (0 = not started). */
     public static HttpServer serve(int port, Daemon daemon) throws IOException {
         if (port == 0) return null;

@@ -34,8 +34,10 @@ public final class SyncEngine implements AutoCloseable {
      */
     public SyncEngine(Path routesDir, int parallelism, Map<String, Object> beans, Map<String, String> properties) {
         main = new Main();
-        main.addInitialProperty("entsync.daemon.inbox", "inbox");
-        properties.forEach(main::addInitialProperty);
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("entsync.daemon.inbox", "inbox");
+        props.putAll(properties);
+        main.setOverrideProperties(props); // above application.properties, which Camel Main also reads
         beans.forEach(main::bind);
         // the daemon routes exist in every engine but are started in daemon mode only
         if (!beans.containsKey("daemon")) main.bind("daemon", new org.entsync.farm.Daemon(null, java.util.List.of()));
