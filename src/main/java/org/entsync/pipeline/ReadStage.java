@@ -58,6 +58,7 @@ public final class ReadStage {
         attrs.add("objectClass");
         if (run.mappings().cohorts() != null) attrs.addAll(run.mappings().cohorts().attributes());
         if (run.mappings().roles() != null) attrs.addAll(run.mappings().roles().attributes());
+        if (run.mappings().groups() != null) attrs.addAll(run.mappings().groups().attributes());
         return new PagedSearch(run.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
                 attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
     }

@@ -46,7 +46,10 @@ public final class SyncService implements AutoCloseable {
         LdapConnector ldap = connector(cfg);
         TargetDatabase target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
         try {
-            target.checkOwnedPrerequisites(cfg, mappings.roles() == null ? java.util.Set.of() : mappings.roles().roleShortnames());
+            Map<String, String> roles = new LinkedHashMap<>();
+            if (mappings.roles() != null) mappings.roles().roleShortnames().forEach(r -> roles.put(r, "mapping " + mappings.roles().file()));
+            if (mappings.groups() != null) mappings.groups().roleFields().forEach((r, field) -> roles.putIfAbsent(r, "mapping " + mappings.groups().file() + ": " + field));
+            target.checkOwnedPrerequisites(cfg, roles);
         } catch (RuntimeException e) {
             target.close();
             throw e;
