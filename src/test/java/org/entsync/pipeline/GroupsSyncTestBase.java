@@ -375,6 +375,38 @@ public abstract class GroupsSyncTestBase extends MoodleDatabaseTest {
     }
 
     @Test
+    @Order(8)
+    void aCourseWhoseIdnumberMatchesTheKeyPatternReceivesThatClassGroup() throws Exception {
+        GeneratedDirectory.School other = fx.directory.schools().stream().filter(s -> s != school).findFirst().orElseThrow();
+        Map<String, Set<String>> students = studentsByKey();
+        String key = students.keySet().stream().filter(k -> k.startsWith(other.uai() + "$class$")).findFirst().orElseThrow();
+        String otherKey = students.keySet().stream().filter(k -> k.startsWith(other.uai() + "$class$") && !k.equals(key)).findFirst().orElseThrow();
+        String code = key.substring(key.lastIndexOf('$') + 1);
+        long keep = courseId;
+        long keepManual = manualId;
+        courseId = createCourse("KEY-" + code, other.uai());
+        update("UPDATE {p}course SET idnumber = ? WHERE id = ?", other.uai() + "$" + code, courseId);
+        manualId = count("SELECT id FROM {p}enrol WHERE courseid = ? AND enrol = 'manual'", courseId);
+        List<String> inClass = new ArrayList<>(students.get(key));
+        enrol(inClass.get(0), "student");
+        enrol(inClass.get(1), "student");
+        enrol(students.get(otherKey).iterator().next(), "student");
+        Path dir = Files.createTempDirectory("entsync-groups-key");
+        Path profile = dir.resolve("sdet");
+        Files.createDirectories(profile);
+        try (var files = Files.list(Path.of("mappings", "sdet"))) {
+            for (Path f : files.toList()) Files.copy(f, profile.resolve(f.getFileName()));
+        }
+        Files.writeString(profile.resolve("groups.yaml"), Files.readString(profile.resolve("groups.yaml"))
+                .replace("# courseKey: {field: idnumber, pattern: \"{uai}${code}\"}", "courseKey: {field: idnumber, pattern: \"{uai}${code}\"}"));
+        RunReport r = fx.sync(Map.of("entsync.mapping.dir", dir.toString()), RunOptions.defaults());
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
+        assertEquals(Map.of(P + key, new TreeSet<>(inClass.subList(0, 2))), ownedGroups());
+        courseId = keep;
+        manualId = keepManual;
+    }
+
+    @Test
     @Order(7)
     void anUnknownRoleInGroupsYamlStopsAtStartUpNamingFileAndField() throws Exception {
         Path dir = Files.createTempDirectory("entsync-groups-badrole");
