@@ -577,7 +577,6 @@ public final class GroupSink {
                         }
                         default -> {
                             unenrol.add(o);
-                            inCourse.remove(o.userId());
                             changedCourses.add(cid);
                             dirty.add(o.userId());
                             reports.add(() -> enrolReport.change(Count.deleted, who, cid, null, courseNote(course) + ": no longer in an enrolled class, unenrolled"));
@@ -590,6 +589,7 @@ public final class GroupSink {
             batch(c, "INSERT INTO {entsync_enrol} (instance, courseid, enrolid, userid, roleid) VALUES (?, ?, ?, ?, ?)", ownInserts);
             batch(c, "UPDATE {user_enrolments} SET status = ?, timemodified = ? WHERE enrolid = ? AND userid = ?", statusUpdates);
             unenrol(c, unenrol, courses);
+            if (!unenrol.isEmpty()) enrolled = enrolled(c, ids); // an unenrolled student may still be enrolled otherwise
         }
 
         // memberships: exactly the class's students enrolled in the course (members with another component are left alone)
