@@ -23,6 +23,7 @@ public record SyncConfig(
         Users users,
         Removal removal,
         Owned owned,
+        Groups groups,
         Path reportDir,
         int reportRetentionDays,
         int lockExpirySeconds,
@@ -56,13 +57,17 @@ public record SyncConfig(
                         String roleComponent, String parentRole) {
     }
 
+    /** Course groups: owner component, idnumber prefix of owned groups/groupings, removal policy of groups. */
+    public record Groups(String component, String idnumberPrefix, String removal) {
+    }
+
     public static SyncConfig from(Settings s) {
         String instance = s.get("entsync.instance");
         if (!INSTANCE.matcher(instance).matches()) {
             throw new ConfigException("setting entsync.instance: expected 1-64 letters, digits, '.', '_' or '-', got '" + instance + "'");
         }
         return new SyncConfig(instance, ldap(s), moodle(s),
-                Path.of(s.get("entsync.mapping.dir")), profileName(s), schools(s), users(s), removal(s), owned(s),
+                Path.of(s.get("entsync.mapping.dir")), profileName(s), schools(s), users(s), removal(s), owned(s), groups(s),
                 Path.of(s.get("entsync.report.dir")), s.getInt("entsync.report.retentionDays", 0, 36500),
                 s.getInt("entsync.lock.expirySeconds", 5, 86400), s);
     }
@@ -193,6 +198,18 @@ public record SyncConfig(
         }
         return new Owned(s.get("entsync.categories.parent"), s.get("entsync.cohorts.component"), prefix,
                 s.oneOf("entsync.cohorts.removal", "keep", "delete"), s.get("entsync.roles.component"), parentRole);
+    }
+
+    private static Groups groups(Settings s) {
+        String component = s.get("entsync.groups.component");
+        if (!component.matches("[a-z]+_[a-z0-9_]{1,90}")) {
+            throw new ConfigException("setting entsync.groups.component: expected a Moodle component name such as local_entsync (type_name, lower case), got '" + component + "'");
+        }
+        String prefix = s.get("entsync.groups.idnumberPrefix");
+        if (!prefix.matches("[A-Za-z0-9_.:$-]{1,20}")) {
+            throw new ConfigException("setting entsync.groups.idnumberPrefix: expected 1-20 letters, digits or _ . : $ - (e.g. entsync:), got '" + prefix + "'");
+        }
+        return new Groups(component, prefix, s.oneOf("entsync.groups.removal", "keep", "delete"));
     }
 
     private static Removal removal(Settings s) {

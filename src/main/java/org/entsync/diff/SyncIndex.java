@@ -63,8 +63,34 @@ public final class SyncIndex {
                 st.execute("CREATE INDEX " + sql.prefix() + "entsmem_coh_ix ON " + sql.t(MEMBER_TABLE) + " (cohortid)");
             }
         }
+        if (!exists(c, sql.t(CLASSKEY_TABLE))) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE " + sql.t(CLASSKEY_TABLE) + " (" + idColumn() + ", instance VARCHAR(64) NOT NULL, ckey VARCHAR(255) " + binary()
+                        + " NOT NULL, userid BIGINT NOT NULL, ckrole VARCHAR(1) NOT NULL)" + tableSuffix());
+                st.execute("CREATE UNIQUE INDEX " + sql.prefix() + "entsck_user_uix ON " + sql.t(CLASSKEY_TABLE) + " (instance, userid, ckey, ckrole)");
+                st.execute("CREATE INDEX " + sql.prefix() + "entsck_key_ix ON " + sql.t(CLASSKEY_TABLE) + " (instance, ckey, ckrole)");
+            }
+        }
+        if (!exists(c, sql.t(ENROL_TABLE))) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE " + sql.t(ENROL_TABLE) + " (" + idColumn() + ", instance VARCHAR(64) NOT NULL, courseid BIGINT NOT NULL, "
+                        + "enrolid BIGINT NOT NULL, userid BIGINT NOT NULL, roleid BIGINT NOT NULL)" + tableSuffix());
+                st.execute("CREATE UNIQUE INDEX " + sql.prefix() + "entsenr_pair_uix ON " + sql.t(ENROL_TABLE) + " (instance, enrolid, userid)");
+                st.execute("CREATE INDEX " + sql.prefix() + "entsenr_course_ix ON " + sql.t(ENROL_TABLE) + " (instance, courseid)");
+            }
+        }
         if (!c.getAutoCommit()) c.commit();
     }
+
+    /**
+     * Class keys of people ({@code <prefix>entsync_classkey}: instance, ckey = {@code <UAI>$<kind>$<code>}, userid,
+     * role S = student of, T = teaches): what the groups reconciliation asks "students of class X" and "teachers
+     * of class X" with one indexed query.
+     */
+    public static final String CLASSKEY_TABLE = "entsync_classkey";
+
+    /** The course enrolments ent-sync itself made for groups ({@code <prefix>entsync_enrol}): only these are ever undone. */
+    public static final String ENROL_TABLE = "entsync_enrol";
 
     /**
      * The cohort memberships ent-sync itself added ({@code <prefix>entsync_member}): cohort_members has no owner

@@ -95,16 +95,27 @@ public final class TargetDatabase implements AutoCloseable {
      * shortname), and the configured parent category exists.
      */
     public void checkOwnedPrerequisites(SyncConfig cfg, Set<String> roleShortnames) {
+        Map<String, String> where = new java.util.LinkedHashMap<>();
+        roleShortnames.forEach(r -> where.put(r, "mapping " + cfg.mappingProfile() + "/roles.yaml"));
+        checkOwnedPrerequisites(cfg, where);
+    }
+
+    /**
+     * Same, with the place naming each role (e.g. "mapping sdet/groups.yaml: editingRoles"), so that an unknown role
+     * is reported with its file and field.
+     */
+    public void checkOwnedPrerequisites(SyncConfig cfg, Map<String, String> roleSources) {
         try (Connection c = connection()) {
             Map<String, Long> ids = new java.util.LinkedHashMap<>();
-            for (String shortname : roleShortnames) {
+            for (Map.Entry<String, String> role : roleSources.entrySet()) {
+                String shortname = role.getKey();
                 long id = Sql.longValue(c, sql.q("SELECT id FROM {role} WHERE shortname = ?"), shortname);
                 if (id == 0) {
                     List<String> known = new java.util.ArrayList<>();
                     try (var ps = c.prepareStatement(sql.q("SELECT shortname FROM {role} ORDER BY sortorder")); var rs = ps.executeQuery()) {
                         while (rs.next()) known.add(rs.getString(1));
                     }
-                    throw new ConfigException("mapping " + cfg.mappingProfile() + "/roles.yaml: role '" + shortname + "' does not exist in this Moodle (roles: "
+                    throw new ConfigException(role.getValue() + ": role '" + shortname + "' does not exist in this Moodle (roles: "
                             + String.join(", ", known) + ")");
                 }
                 ids.put(shortname, id);

@@ -40,7 +40,7 @@ public final class UserRemoval {
         Sql sql = target.sql();
         for (List<Long> chunk : Sql.chunks(userIds)) {
             String in = " WHERE userid IN (" + Sql.marks(chunk.size()) + ")";
-            for (String table : new String[]{"cohort_members", "entsync_member", "groups_members", "user_enrolments", "role_assignments", "user_info_data"}) {
+            for (String table : new String[]{"cohort_members", "entsync_member", "entsync_classkey", "entsync_enrol", "groups_members", "user_enrolments", "role_assignments", "user_info_data"}) {
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(table) + in)) {
                     for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
                     ps.executeUpdate();

@@ -4,6 +4,7 @@ import com.unboundid.ldap.sdk.SearchResultEntry;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.entsync.mapping.CohortMapping;
+import org.entsync.mapping.GroupMapping;
 import org.entsync.mapping.MappedRecord;
 import org.entsync.mapping.RoleMapping;
 
@@ -15,7 +16,8 @@ import java.util.Map;
 /**
  * Derives an entity's records from a source page already mapped by its primary mapping, so that the directory is
  * read once for users, cohorts and roles: users and categories are the page itself; cohorts are each person's
- * memberships (plus the cohorts they define); roles are each person's assignments.
+ * memberships (plus the cohorts they define); roles are each person's assignments; groups are each person's class
+ * keys (classes/groups they are a student of, and those they teach).
  */
 public final class DeriveStage {
 
@@ -25,6 +27,7 @@ public final class DeriveStage {
             case "users", "categories" -> page;
             case "cohorts" -> cohorts(page, run);
             case "roles" -> roles(page, run);
+            case "groups" -> groups(page, run);
             default -> throw new IllegalStateException("unknown entity " + entity);
         };
         run.report(RunOptions.indexEntityOf(entity)).time("map", (System.nanoTime() - t0) / 1_000_000);
@@ -43,6 +46,17 @@ public final class DeriveStage {
             memberships.add(m.membership(user.key(), user.dn(), cohorts));
         }
         return page.withRecords(memberships, new ArrayList<>(definitions.values()));
+    }
+
+    /** Each person's class keys: the classes/groups they belong to as a student and those they teach. */
+    private static MappedPage groups(MappedPage page, RunContext run) {
+        GroupMapping m = run.mappings().groups();
+        List<MappedRecord> out = new ArrayList<>(page.records().size());
+        for (int i = 0; i < page.records().size(); i++) {
+            MappedRecord user = page.records().get(i);
+            out.add(m.keysOf(page.entries().get(i), user, user.values("profiles"), run.structures(), run.config().schools()));
+        }
+        return page.withRecords(out, List.of());
     }
 
     private static MappedPage roles(MappedPage page, RunContext run) {

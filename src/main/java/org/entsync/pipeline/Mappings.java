@@ -4,6 +4,7 @@ import org.entsync.config.ConfigException;
 import org.entsync.config.SyncConfig;
 import org.entsync.mapping.CohortMapping;
 import org.entsync.mapping.EntityMapping;
+import org.entsync.mapping.GroupMapping;
 import org.entsync.mapping.MappingLoader;
 import org.entsync.mapping.RoleMapping;
 import org.entsync.moodle.UserSink;
@@ -11,7 +12,7 @@ import org.entsync.moodle.UserSink;
 import java.util.List;
 
 /** The mapping files a run uses, loaded and checked at start-up. Users are always loaded for people-based entities. */
-public record Mappings(EntityMapping users, EntityMapping categories, CohortMapping cohorts, RoleMapping roles) {
+public record Mappings(EntityMapping users, EntityMapping categories, CohortMapping cohorts, RoleMapping roles, GroupMapping groups) {
 
     public static Mappings load(SyncConfig cfg, List<String> entities) {
         MappingLoader loader = new MappingLoader(cfg.mappingDir(), cfg.mappingProfile(), cfg.settings()::find, fingerprint(cfg));
@@ -20,7 +21,8 @@ public record Mappings(EntityMapping users, EntityMapping categories, CohortMapp
         EntityMapping categories = entities.contains("categories") ? loader.load("categories") : null;
         CohortMapping cohorts = entities.contains("cohorts") ? CohortMapping.load(loader, cfg.owned().cohortYearPrefix()) : null;
         RoleMapping roles = entities.contains("roles") ? RoleMapping.load(loader, cfg.settings()::find) : null;
-        return new Mappings(users, categories, cohorts, roles);
+        GroupMapping groups = entities.contains("groups") ? GroupMapping.load(loader) : null;
+        return new Mappings(users, categories, cohorts, roles, groups);
     }
 
     private static EntityMapping checkUsers(EntityMapping m) {
@@ -41,7 +43,7 @@ public record Mappings(EntityMapping users, EntityMapping categories, CohortMapp
     private static String fingerprint(SyncConfig cfg) {
         StringBuilder b = new StringBuilder();
         cfg.settings().describe().forEach((k, v) -> {
-            if (k.startsWith("entsync.users.") || k.startsWith("entsync.cohorts.") || k.startsWith("entsync.roles.")
+            if (k.startsWith("entsync.users.") || k.startsWith("entsync.cohorts.") || k.startsWith("entsync.roles.") || k.startsWith("entsync.groups.")
                     || k.startsWith("entsync.categories.") || k.equals("entsync.schools")) {
                 b.append(k).append('=').append(v).append('\n');
             }

@@ -67,6 +67,7 @@ public final class ReadStage {
             if (r.mappings().users() != null) attrs.addAll(r.mappings().users().attributes());
             if (r.mappings().cohorts() != null) attrs.addAll(r.mappings().cohorts().attributes());
             if (r.mappings().roles() != null) attrs.addAll(r.mappings().roles().attributes());
+            if (r.mappings().groups() != null) attrs.addAll(r.mappings().groups().attributes());
         }
         var cfg = lead.config().ldap();
         return new PagedSearch(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),

@@ -6,6 +6,7 @@ import org.entsync.diff.IndexRow;
 import org.entsync.diff.RemovalGuard;
 import org.entsync.moodle.CategorySink;
 import org.entsync.moodle.CohortSink;
+import org.entsync.moodle.GroupSink;
 import org.entsync.moodle.UserRemoval;
 import org.entsync.moodle.UserSink;
 import org.entsync.report.EntityReport;
@@ -49,6 +50,11 @@ public final class RemovalStage {
                         unseen.forEach(r -> report.change(Count.removed, r.key(), r.moodleId(), null, "left the directory: removed from their cohorts"));
                         report.add(Count.removed, n - unseen.size());
                     }
+                    case "groups" -> {
+                        WriteStage.groupSink(run).removeKeys(c, ids);
+                        run.target().index().delete(c, records, keys);
+                        unseen.forEach(r -> report.change(Count.removed, r.key(), r.moodleId(), null, "left the directory: out of their classes' course groups"));
+                    }
                     case "roles" -> {
                         WriteStage.roleSink(run).removeAll(c, ids, now);
                         run.target().index().delete(c, records, keys);
@@ -60,9 +66,25 @@ public final class RemovalStage {
             if (entity.equals("cohorts")) removeCohorts(run, c);
             if (run.options().dryRun()) c.rollback();
             else c.commit();
+            if (entity.equals("groups")) reconcileGroups(run, c, report);
         } finally {
             report.time("removal", (System.nanoTime() - t0) / 1_000_000);
         }
+    }
+
+    /**
+     * Course groups: once the people are read, every bound course is reconciled (groups, members, optional
+     * enrolments, groupings, caches), by chunks of courses. Skipped after an incomplete read.
+     */
+    private static void reconcileGroups(RunContext run, Connection c, EntityReport keys) throws SQLException {
+        EntityReport groups = run.report(GroupSink.GROUPS);
+        if (!keys.isExtractionComplete()) {
+            groups.guard("refused", "the people extraction was incomplete: course groups were not reconciled");
+            return;
+        }
+        long t0 = System.nanoTime();
+        WriteStage.groupSink(run).reconcile(c, run.runId(), groups, run.report(GroupSink.MEMBERS), run.report(GroupSink.ENROLMENTS));
+        groups.time("write", (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** The guard: false (and reported) when removals must not happen. */

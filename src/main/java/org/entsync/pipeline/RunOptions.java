@@ -5,7 +5,7 @@ import java.util.List;
 /** How a run was asked for: which entities, full or differential, dry run, removal override, trigger. */
 public record RunOptions(List<String> entities, boolean full, boolean dryRun, boolean forceRemovals, String trigger) {
     /** Entities in the order they run: school categories first, then users, then what refers to users. */
-    public static final List<String> ALL = List.of("categories", "users", "cohorts", "roles");
+    public static final List<String> ALL = List.of("categories", "users", "cohorts", "roles", "groups");
 
     public static RunOptions defaults() {
         return new RunOptions(ALL, false, false, false, "cli");
@@ -22,12 +22,14 @@ public record RunOptions(List<String> entities, boolean full, boolean dryRun, bo
 
     /**
      * The name under which an entity's records are indexed and reported: cohorts and roles index each person's set
-     * of memberships / assignments (cohort definitions are indexed and reported as "cohorts").
+     * of memberships / assignments (cohort definitions are indexed and reported as "cohorts"); groups index each
+     * person's set of class/group keys ("class-keys"; Moodle groups are reported as "groups" and "group-members").
      */
     public static String indexEntityOf(String entity) {
         return switch (entity) {
             case "cohorts" -> "cohort-members";
             case "roles" -> "role-assignments";
+            case "groups" -> "class-keys";
             default -> entity;
         };
     }

@@ -21,6 +21,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -47,7 +49,10 @@ public final class SyncService implements AutoCloseable {
         Mappings mappings = Mappings.load(cfg, options.entities());
         TargetDatabase target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
         try {
-            target.checkOwnedPrerequisites(cfg, mappings.roles() == null ? java.util.Set.of() : mappings.roles().roleShortnames());
+            Map<String, String> roles = new LinkedHashMap<>();
+            if (mappings.roles() != null) mappings.roles().roleShortnames().forEach(r -> roles.put(r, "mapping " + mappings.roles().file()));
+            if (mappings.groups() != null) mappings.groups().roleFields().forEach((r, field) -> roles.putIfAbsent(r, "mapping " + mappings.groups().file() + ": " + field));
+            target.checkOwnedPrerequisites(cfg, roles);
         } catch (RuntimeException e) {
             target.close();
             throw e;

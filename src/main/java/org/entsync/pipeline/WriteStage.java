@@ -5,6 +5,7 @@ import org.apache.camel.Header;
 import org.entsync.config.SyncConfig;
 import org.entsync.moodle.CategorySink;
 import org.entsync.moodle.CohortSink;
+import org.entsync.moodle.GroupSink;
 import org.entsync.moodle.RoleSink;
 import org.entsync.moodle.UserSink;
 
@@ -27,6 +28,7 @@ public final class WriteStage {
                 case "cohorts" -> cohortSink(run).write(c, page.page().definitions(), page.changes(), run.runId(),
                         run.report(CohortSink.DEFINITIONS), run.report(CohortSink.MEMBERS));
                 case "roles" -> roleSink(run).write(c, page.changes(), run.runId(), run.report(RunOptions.indexEntityOf(entity)));
+                case "groups" -> groupSink(run).writeKeys(c, page.changes(), run.runId(), run.report(GroupSink.KEYS));
                 default -> throw new IllegalStateException("no writer for entity " + entity);
             }
         }
@@ -37,6 +39,14 @@ public final class WriteStage {
         SyncConfig.Owned owned = run.config().owned();
         return run.sink("cohorts", () -> new CohortSink(run.target(), owned.cohortComponent(), owned.cohortYearPrefix(),
                 run.mappings().cohorts().systemContext(), run.categories(), run.options().dryRun()));
+    }
+
+    static GroupSink groupSink(RunContext run) {
+        return run.sink("groups", () -> new GroupSink(run.target(), run.mappings().groups(), run.config().groups(), run.config().removal().policy(),
+                run.categories(), uai -> {
+                    org.entsync.ldap.Structure s = run.structures().resolve(uai, "uai");
+                    return s == null || s.name() == null ? uai : s.name();
+                }, run.options().dryRun()));
     }
 
     static RoleSink roleSink(RunContext run) {
