@@ -49,8 +49,15 @@ public final class QuartzStore {
         p.setProperty("org.quartz.dataSource.entsync.user", user);
         p.setProperty("org.quartz.dataSource.entsync.password", password.reveal());
         p.setProperty("org.quartz.dataSource.entsync.maxConnections", "5");
-        QuartzComponent quartz = camel.getComponent("quartz", QuartzComponent.class);
+        // set before the component starts: its scheduler is built from these properties when it starts
+        QuartzComponent quartz = (QuartzComponent) camel.getComponent("quartz", true, false);
         quartz.setProperties(p);
+        quartz.start();
+        try { // the Camel context is already running, so the component's "context started" hook will not start it
+            quartz.getScheduler().start();
+        } catch (org.quartz.SchedulerException e) {
+            throw new ConfigException("setting entsync.daemon.quartzJdbcUrl: cannot start the clustered scheduler (" + e.getMessage() + ")");
+        }
     }
 
     /** Quartz's own tables, from the script shipped in the Quartz jar, when absent. */
