@@ -63,6 +63,13 @@ public final class FarmRun {
         return runs.get(0);
     }
 
+    private final java.util.Map<String, org.entsync.report.Progress> progress = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Progress of a source's read; the expected total is what the first instance read last time (0 if unknown). */
+    public org.entsync.report.Progress progress(String source) {
+        return progress.computeIfAbsent(source, s -> new org.entsync.report.Progress(s, lead().expectedEntries(s)));
+    }
+
     public List<RunReport> reports() {
         return runs.stream().map(RunContext::report).toList();
     }

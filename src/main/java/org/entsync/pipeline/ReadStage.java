@@ -74,6 +74,11 @@ public final class ReadStage {
                 attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
     }
 
+    /** The end of a source's read (for the progress line). */
+    public void finished(@ExchangeProperty("farm") FarmRun farm, @Header("source") String source) {
+        if (!source.equals("structures")) farm.progress(source).finish();
+    }
+
     /** A read that failed midway: what was read is kept, but removal is off for the entities of that source. */
     public void extractionFailed(Exchange exchange, @ExchangeProperty("farm") FarmRun farm, @Header("source") String source) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
@@ -92,6 +97,7 @@ public final class ReadStage {
 
     /** Counts a page for the reports of every instance still running; the body stays the page. */
     public List<SearchResultEntry> count(List<SearchResultEntry> page, @ExchangeProperty("farm") FarmRun farm, @Header("source") String source) {
+        if (!source.equals("structures")) farm.progress(source).add(page.size());
         for (RunContext run : farm.getActiveRuns()) {
             for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).add(EntityReport.Count.read, page.size());
             if (!source.equals("structures")) {

@@ -66,6 +66,16 @@ public final class RunContext {
         this.lock = l;
     }
 
+    /** How many entries of a source the last run read (from the index: active users), for progress ETAs. */
+    long expectedEntries(String source) {
+        if (!source.equals("people")) return 0;
+        try (java.sql.Connection c = target.connection()) {
+            return target.index().countActive(c, "users");
+        } catch (java.sql.SQLException e) {
+            return 0;
+        }
+    }
+
     public SyncConfig config() {
         return config;
     }
