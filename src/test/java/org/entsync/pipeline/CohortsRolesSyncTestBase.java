@@ -271,4 +271,21 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
                 + " " + rows("SELECT id, name, idnumber, component FROM {p}cohort WHERE id = ?", handCohort)
                 + " " + rows("SELECT roleid, contextid, component FROM {p}role_assignments WHERE userid = ? AND component = ''", userId);
     }
+
+    @Test
+    @Order(7)
+    void aNewYearPrefixReleasesLastYearsCohortsWithoutTouchingTheirMembers() {
+        long owned = count("SELECT COUNT(*) FROM {p}cohort WHERE component = 'local_entsync'");
+        long members = count("SELECT COUNT(*) FROM {p}cohort_members");
+        long manual = count("SELECT COUNT(*) FROM {p}cohort WHERE component = ''");
+        RunReport r = fx.sync(Map.of("entsync.cohorts.yearPrefix", "2026_"), new RunOptions(RunOptions.ALL, false, false, false, "cli"));
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error) + r.entities.get("cohort-members").getGuards());
+        // last year's cohorts are handed over to manual management, with the members they had
+        assertEquals(manual + owned, count("SELECT COUNT(*) FROM {p}cohort WHERE component = ''"));
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort WHERE component = 'local_entsync' AND idnumber NOT LIKE '2026%'"));
+        assertTrue(count("SELECT COUNT(*) FROM {p}cohort WHERE component = 'local_entsync' AND idnumber LIKE '2026%'") > 0);
+        long oldMembers = count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE c.idnumber NOT LIKE '2026%'");
+        assertEquals(members, oldMembers, "nobody removed from last year's cohorts");
+        assertEquals(0, fx.sync(Map.of("entsync.cohorts.yearPrefix", "2026_"), RunOptions.defaults()).totalChanges());
+    }
 }
