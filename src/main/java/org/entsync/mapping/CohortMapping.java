@@ -1,16 +1,11 @@
 package org.entsync.mapping;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.unboundid.ldap.sdk.Entry;
 import org.entsync.config.ConfigException;
 import org.entsync.ldap.Structure;
 import org.entsync.ldap.StructureDirectory;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +21,6 @@ import java.util.TreeSet;
  * structure's name) and the named parts of the value as placeholders.
  */
 public final class CohortMapping {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     public static class Spec {
         public String entity;
         /** category (the school's category context) or system. */
@@ -69,14 +62,7 @@ public final class CohortMapping {
     public static CohortMapping load(MappingLoader loader, String yearPrefix) {
         String file = loader.profile() + "/cohorts.yaml";
         byte[] bytes = loader.read(file);
-        Spec spec;
-        try {
-            spec = YAML.readValue(bytes, Spec.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException("mapping " + file + ": unknown property '" + e.getPropertyName() + "'");
-        } catch (IOException e) {
-            throw new ConfigException("mapping " + file + ": " + e.getMessage().split("\n")[0]);
-        }
+        Spec spec = loader.readSpec(file, bytes, Spec.class);
         String where = "mapping " + file + ": ";
         if (!Set.of("category", "system").contains(spec.context)) throw new ConfigException(where + "context: expected category or system, got " + spec.context);
         if (spec.kinds.isEmpty()) throw new ConfigException(where + "kinds: at least one kind of cohort is required");

@@ -1,16 +1,11 @@
 package org.entsync.mapping;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.unboundid.ldap.sdk.Entry;
 import org.entsync.config.ConfigException;
 import org.entsync.ldap.Structure;
 import org.entsync.ldap.StructureDirectory;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,7 +26,6 @@ import java.util.TreeSet;
  * ({@code students}) and those they teach ({@code teaches}).
  */
 public final class GroupMapping {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Set<String> PLACEHOLDERS = Set.of("uai", "code", "kind", "school");
 
     public static class Spec {
@@ -99,14 +93,7 @@ public final class GroupMapping {
     public static GroupMapping load(MappingLoader loader) {
         String file = loader.profile() + "/groups.yaml";
         byte[] bytes = loader.read(file);
-        Spec spec;
-        try {
-            spec = YAML.readValue(bytes, Spec.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException("mapping " + file + ": unknown property '" + e.getPropertyName() + "'");
-        } catch (IOException e) {
-            throw new ConfigException("mapping " + file + ": " + e.getMessage().split("\n")[0]);
-        }
+        Spec spec = loader.readSpec(file, bytes, Spec.class);
         String where = "mapping " + file + ": ";
         if (!Set.of("school-category", "any").contains(spec.courses)) {
             throw new ConfigException(where + "courses: expected school-category or any, got " + spec.courses);

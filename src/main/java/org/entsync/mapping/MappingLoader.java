@@ -47,9 +47,16 @@ public final class MappingLoader {
     public EntityMapping load(String entity) {
         String file = profile + "/" + entity + ".yaml";
         byte[] bytes = read(file);
-        EntityMappingSpec spec;
+        EntityMappingSpec spec = readSpec(file, bytes, EntityMappingSpec.class);
+        return compile(file, spec, bytes);
+    }
+
+    /** Parses a mapping file; a mistake names the file, the property path and the line. */
+    public <T> T readSpec(String file, byte[] bytes, Class<T> type) {
         try {
-            spec = YAML.readValue(bytes, EntityMappingSpec.class);
+            T spec = YAML.readValue(bytes, type);
+            if (spec == null) throw new ConfigException("mapping " + file + ": the file is empty");
+            return spec;
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException("mapping " + file + ": unknown property '" + e.getPropertyName() + "' at " + path(e) + " (known: " + e.getKnownPropertyIds() + ")");
         } catch (com.fasterxml.jackson.core.JacksonException e) {
@@ -57,7 +64,6 @@ public final class MappingLoader {
         } catch (IOException e) {
             throw new ConfigException("mapping " + file + ": cannot read (" + e.getMessage() + ")");
         }
-        return compile(file, spec, bytes);
     }
 
     private EntityMapping compile(String file, EntityMappingSpec spec, byte[] bytes) {

@@ -1,17 +1,12 @@
 package org.entsync.mapping;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.Entry;
 import org.entsync.config.ConfigException;
 import org.entsync.ldap.Structure;
 import org.entsync.ldap.StructureDirectory;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,8 +23,6 @@ import java.util.regex.Pattern;
  * {@code course:<idnumber>} or {@code user:<username>} (a child's user context, for parents).
  */
 public final class RoleMapping {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     public static class Spec {
         public String entity;
         public List<Rule> rules = new ArrayList<>();
@@ -71,14 +64,7 @@ public final class RoleMapping {
     public static RoleMapping load(MappingLoader loader, Function<String, String> settings) {
         String file = loader.profile() + "/roles.yaml";
         byte[] bytes = loader.read(file);
-        Spec spec;
-        try {
-            spec = YAML.readValue(bytes, Spec.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException("mapping " + file + ": unknown property '" + e.getPropertyName() + "'");
-        } catch (IOException e) {
-            throw new ConfigException("mapping " + file + ": " + e.getMessage().split("\n")[0]);
-        }
+        Spec spec = loader.readSpec(file, bytes, Spec.class);
         List<CompiledRule> out = new ArrayList<>();
         for (int i = 0; i < spec.rules.size(); i++) {
             Rule r = spec.rules.get(i);
