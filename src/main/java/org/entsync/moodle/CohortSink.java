@@ -202,14 +202,7 @@ public final class CohortSink {
             }
             indexRows.add(new IndexRow(ch.record().key(), ch.record().hash(), userId, IndexRow.ACTIVE, runId));
             if (!added.isEmpty() || !removed.isEmpty()) {
-                Map<String, List<String>> diff = new HashMap<>();
-                if (!added.isEmpty()) diff.put("added", added);
-                if (!removed.isEmpty()) diff.put("removed", removed);
-                reports.add(() -> {
-                    report.change(Count.updated, ch.record().key(), userId, diff, null);
-                    report.add(Count.added, added.size());
-                    report.add(Count.removed, removed.size());
-                });
+                reports.add(() -> report.membership(ch.record().key(), userId, added, removed));
             } else {
                 reports.add(() -> report.add(Count.unchanged, 1));
             }

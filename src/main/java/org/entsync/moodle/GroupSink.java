@@ -627,14 +627,7 @@ public final class GroupSink {
                 changedCourses.add(cid);
                 Collections.sort(added);
                 Collections.sort(removed);
-                Map<String, List<String>> diff = new LinkedHashMap<>();
-                if (!added.isEmpty()) diff.put("added", added);
-                if (!removed.isEmpty()) diff.put("removed", removed);
-                reports.add(() -> {
-                    memberReport.change(Count.updated, g.idnumber(), g.id(), diff, courseNote(course));
-                    memberReport.add(Count.added, added.size());
-                    memberReport.add(Count.removed, removed.size());
-                });
+                reports.add(() -> memberReport.membership(g.idnumber(), g.id(), added, removed, courseNote(course)));
             }
         }
         batch(c, "INSERT INTO {groups_members} (groupid, userid, timeadded, component, itemid) VALUES (?, ?, ?, ?, 0)", adds);

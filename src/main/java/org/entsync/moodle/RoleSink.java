@@ -88,14 +88,7 @@ public final class RoleSink {
                         "context not found in Moodle (school category, course or child account missing)"));
             }
             if (!added.isEmpty() || !removed.isEmpty()) {
-                Map<String, List<String>> diff = new HashMap<>();
-                if (!added.isEmpty()) diff.put("added", added);
-                if (!removed.isEmpty()) diff.put("removed", removed);
-                reports.add(() -> {
-                    report.change(Count.updated, ch.record().key(), userId, diff, null);
-                    report.add(Count.added, added.size());
-                    report.add(Count.removed, removed.size());
-                });
+                reports.add(() -> report.membership(ch.record().key(), userId, added, removed));
             } else if (unresolved.isEmpty()) {
                 reports.add(() -> report.add(Count.unchanged, 1));
             }

@@ -56,6 +56,20 @@ public final class EntityReport {
         else changesOmitted++;
     }
 
+    /** A set that changed (a person's cohorts or role assignments): one change listing what was added and removed. */
+    public synchronized void membership(String key, long moodleId, List<String> added, List<String> removed) {
+        membership(key, moodleId, added, removed, null);
+    }
+
+    public synchronized void membership(String key, long moodleId, List<String> added, List<String> removed, String note) {
+        Map<String, List<String>> diff = new LinkedHashMap<>();
+        if (!added.isEmpty()) diff.put("added", added);
+        if (!removed.isEmpty()) diff.put("removed", removed);
+        change(Count.updated, key, moodleId, diff, note);
+        add(Count.added, added.size());
+        add(Count.removed, removed.size());
+    }
+
     public synchronized void failure(String dn, String key, String field, String value, String reason) {
         counts.get(Count.failed).incrementAndGet();
         if (failures.size() < DETAIL_CAP) failures.add(new Failure(dn, key, field, value, reason));
