@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The command line: {@code ent-sync <command> [options]}. Exit codes are listed in {@code --help}. */
 @Command(name = "ent-sync", mixinStandardHelpOptions = true, version = "ent-sync 0.1.0",
         description = "Keeps Moodle sites in step with SDET (ENT) LDAP directories.",
-        subcommands = {SyncCommand.class, ValidateCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {SyncCommand.class, ValidateCommand.class, GenerateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success (entries that failed alone are in the report)",

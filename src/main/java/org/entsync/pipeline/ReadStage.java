@@ -54,12 +54,17 @@ public final class ReadStage {
         if (source.equals("structures")) return List.of(List.copyOf(run.structureEntries())).iterator();
         EntityMapping m = run.mapping("users");
         var cfg = run.config().ldap();
-        java.util.Set<String> attrs = new java.util.LinkedHashSet<>(m.attributes());
-        attrs.add("objectClass");
-        if (run.mappings().cohorts() != null) attrs.addAll(run.mappings().cohorts().attributes());
-        if (run.mappings().roles() != null) attrs.addAll(run.mappings().roles().attributes());
         return new PagedSearch(run.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
-                attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+                peopleAttributes(run.mappings()), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+    }
+
+    /** The attributes one read of people asks for: what users, cohorts and roles read (the benchmark's floor asks the same). */
+    public static String[] peopleAttributes(Mappings mappings) {
+        java.util.Set<String> attrs = new java.util.LinkedHashSet<>(mappings.users().attributes());
+        attrs.add("objectClass");
+        if (mappings.cohorts() != null) attrs.addAll(mappings.cohorts().attributes());
+        if (mappings.roles() != null) attrs.addAll(mappings.roles().attributes());
+        return attrs.toArray(new String[0]);
     }
 
     /** A read that failed midway: what was read is kept, but removal is off for this entity. */
