@@ -37,6 +37,11 @@ public final class RunControl {
         LOG.info("run {} of instance {} started ({}, {})", run.runId(), r.instance, r.mode, r.trigger);
     }
 
+    /** The LDAP sources of the run, in order, for the route's split. */
+    public java.util.List<String> sources(@ExchangeProperty("run") RunContext run) {
+        return run.getSources();
+    }
+
     /** The entities fed by the current source, for the route's loops. */
     public java.util.List<String> entitiesOf(@ExchangeProperty("run") RunContext run, @org.apache.camel.Header("source") String source) {
         return run.entitiesOf(source);
