@@ -105,6 +105,8 @@ public final class BenchDatabase implements AutoCloseable {
         hc.setMaximumPoolSize(size);
         hc.setMinimumIdle(0);
         hc.setPoolName("bench-" + name);
+        // the floor gets the driver settings the sync uses (a url option still wins)
+        org.entsync.moodle.TargetDatabase.driverProperties(server.dialect()).forEach(hc::addDataSourceProperty);
         return new HikariDataSource(hc);
     }
 

@@ -62,6 +62,11 @@ public final class SyncIndex {
         for (String k : keys) s.add(k);
     }
 
+    /** Whether this run remembered the key as seen (in memory only). */
+    public boolean remembered(String entity, String key, long runId) {
+        return seenRunId == runId && seenKeys(entity, runId).contains(key);
+    }
+
     /** Whether this run already saw the key (in memory, or lastseen = run id in the row). */
     public boolean seenInRun(String entity, IndexRow row, long runId) {
         return row.lastSeen() == runId || (seenRunId == runId && seenKeys(entity, runId).contains(row.key()));
