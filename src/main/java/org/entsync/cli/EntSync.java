@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ent-sync", mixinStandardHelpOptions = true, version = "ent-sync 0.1.0",
         description = "Keeps Moodle sites in step with SDET (ENT) LDAP directories.",
         subcommands = {SyncCommand.class, ValidateCommand.class, StatusCommand.class, ReportCommand.class, DaemonCommand.class, GenerateCommand.class,
-                CommandLine.HelpCommand.class},
+                BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success (entries that failed alone are in the report)",

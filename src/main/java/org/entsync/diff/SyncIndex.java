@@ -25,9 +25,51 @@ public final class SyncIndex {
     private final Sql sql;
     private final String instance;
 
+    /** Keys seen unchanged in the current run, by entity: in memory, not written (see {@link #rememberSeen}). */
+    private final Map<String, SeenKeys> seenInRun = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long seenRunId = -1;
+
     public SyncIndex(Sql sql, String instance) {
         this.sql = sql;
         this.instance = instance;
+    }
+
+    private SeenKeys seenKeys(String entity, long runId) {
+        synchronized (seenInRun) {
+            if (seenRunId != runId) {
+                seenInRun.clear();
+                seenRunId = runId;
+            }
+            return seenInRun.computeIfAbsent(entity, e -> new SeenKeys());
+        }
+    }
+
+    /**
+     * Records in memory that these entries were seen in this run, unchanged (or failed), instead of an UPDATE of
+     * {@code lastseen} on every unchanged row: a no-change run then writes nothing at all. {@link #unseen} leaves
+     * them out of the removal candidates.
+     */
+    public void rememberSeen(String entity, Collection<String> keys, long runId) {
+        SeenKeys s = seenKeys(entity, runId);
+        for (String k : keys) s.add(k);
+    }
+
+    /** As {@link #rememberSeen}, for entries that failed: they may have no row, or one in any state. */
+    public void rememberFailed(String entity, Collection<String> keys, long runId) {
+        if (keys.isEmpty()) return;
+        SeenKeys s = seenKeys(entity, runId);
+        s.markOthers();
+        for (String k : keys) s.add(k);
+    }
+
+    /** Whether this run remembered the key as seen (in memory only). */
+    public boolean remembered(String entity, String key, long runId) {
+        return seenRunId == runId && seenKeys(entity, runId).contains(key);
+    }
+
+    /** Whether this run already saw the key (in memory, or lastseen = run id in the row). */
+    public boolean seenInRun(String entity, IndexRow row, long runId) {
+        return row.lastSeen() == runId || (seenRunId == runId && seenKeys(entity, runId).contains(row.key()));
     }
 
     /** Creates ent-sync's own tables (index and run history) when absent; they are ours, not Moodle's. */
@@ -198,15 +240,27 @@ public final class SyncIndex {
 
     public List<IndexRow> unseen(Connection c, String entity, long runId, String state) throws SQLException {
         List<IndexRow> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid, state, lastseen FROM " + sql.t(TABLE)
-                + " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ?")) {
+        SeenKeys seen = seenRunId == runId ? seenInRun.get(entity) : null;
+        String where = " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ?";
+        // the usual case, nothing left the directory: as many such rows as keys remembered unchanged (each one of
+        // them: active, lastseen < run), so all were seen. Not when failed keys (any row or none) were remembered.
+        if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers()
+                && Sql.longValue(c, "SELECT COUNT(*) FROM " + sql.t(TABLE) + where, instance, entity, state, runId) == seen.size()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid, state, lastseen FROM " + sql.t(TABLE) + where)) {
             Sql.bind(ps, instance, entity, state, runId);
+            ps.setFetchSize(2000); // streamed: in a no-change run most rows are seen, only the others are kept
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new IndexRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5)));
+                while (rs.next()) {
+                    if (seen != null && seen.contains(rs.getString(1))) continue;
+                    out.add(new IndexRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5)));
+                }
             }
         }
         return out;
     }
+
 
     public long countActive(Connection c, String entity) throws SQLException {
         return Sql.longValue(c, "SELECT COUNT(*) FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND state = ?", instance, entity, IndexRow.ACTIVE);

@@ -39,9 +39,9 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
     private final long backoffMs;
     private LDAPConnection connection;
     private ASN1OctetString cookie;
-    private boolean done;
+    private volatile boolean done;
     private List<SearchResultEntry> next;
-    private long entriesRead;
+    private volatile long entriesRead;
     private int pagesRead;
 
     public PagedSearch(LdapConnector connector, String what, String base, boolean oneLevel, String filter,
@@ -61,10 +61,48 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         this.backoffMs = backoffMs;
     }
 
+    /** The next page, read by a helper thread while the caller works on the current one (bounded: one page). */
+    private java.util.concurrent.Future<List<SearchResultEntry>> ahead;
+    private java.util.concurrent.ExecutorService reader;
+    /** -Dentsync.ldap.readAhead=false turns the read-ahead off (to measure it). */
+    private static final boolean noReadAhead = !Boolean.parseBoolean(System.getProperty("entsync.ldap.readAhead", "true"));
+
     @Override
     public boolean hasNext() {
+        if (next == null && ahead != null) next = awaitAhead();
         if (next == null && !done) next = fetch();
+        if (next == null && reader != null) {
+            reader.shutdown(); // end of the search: the helper thread goes
+            reader = null;
+        }
         return next != null;
+    }
+
+    private List<SearchResultEntry> awaitAhead() {
+        java.util.concurrent.Future<List<SearchResultEntry>> f = ahead;
+        ahead = null;
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new LdapReadException(what + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LdapReadException("interrupted", e);
+        }
+    }
+
+    /** Starts reading the page after the one just handed out: slapd and the network work while the page is processed. */
+    private void readAhead() {
+        if (done || ahead != null || noReadAhead) return;
+        if (reader == null) {
+            reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ldap-read-ahead-" + what);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        ahead = reader.submit(this::fetch);
     }
 
     @Override
@@ -72,11 +110,12 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         if (!hasNext()) throw new NoSuchElementException();
         List<SearchResultEntry> page = next;
         next = null;
+        readAhead();
         return page;
     }
 
     public long entriesRead() {
-        return entriesRead;
+        return entriesRead; // written by the read-ahead thread before its Future completes
     }
 
     private List<SearchResultEntry> fetch() {
@@ -94,7 +133,7 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
                 cookie = resp == null ? null : resp.getCookie();
                 if (cookie == null || cookie.getValueLength() == 0) {
                     done = true;
-                    close();
+                    closeQuietly(); // not close(): this may run on the read-ahead thread
                 }
                 List<SearchResultEntry> page = new ArrayList<>(result.getSearchEntries());
                 entriesRead += page.size();
@@ -135,6 +174,19 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
 
     @Override
     public void close() {
+        if (ahead != null) {
+            ahead.cancel(false);
+            try {
+                ahead.get();
+            } catch (Exception e) {
+                // abandoned read
+            }
+            ahead = null;
+        }
+        if (reader != null) {
+            reader.shutdown();
+            reader = null;
+        }
         closeQuietly();
     }
 }

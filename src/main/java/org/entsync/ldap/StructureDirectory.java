@@ -27,6 +27,9 @@ public final class StructureDirectory {
     private final Map<String, Structure> bySiren = new HashMap<>();
     private final Map<String, Structure> byJointure = new HashMap<>();
     private final Map<String, Structure> all = new LinkedHashMap<>();
+    /** Normalized form of the DN strings people refer to: a handful of values repeated on every entry (hot path). */
+    private final Map<String, String> normalized = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int NORMALIZED_CAP = 50_000;
 
     public void add(Entry e) {
         String name = first(e, "ENTStructureNomCourant", "ou", "cn");
@@ -78,7 +81,7 @@ public final class StructureDirectory {
     }
 
     private Structure byDnOrRdn(String v) {
-        String n = normDn(v);
+        String n = cachedNormDn(v);
         if (n == null) return null;
         Structure s = byDn.get(n);
         if (s != null) return s;
@@ -102,7 +105,7 @@ public final class StructureDirectory {
             int at = first;
             while (at >= 0) {
                 String candidate = value.substring(0, at);
-                if (byDn.containsKey(normDn(candidate))) {
+                if (byDn.containsKey(cachedNormDn(candidate))) {
                     String[] rest = splitPlain(value.substring(at + sep.length()), sep);
                     String[] out = new String[rest.length + 1];
                     out[0] = candidate;
@@ -125,6 +128,16 @@ public final class StructureDirectory {
         }
         parts.add(value.substring(from));
         return parts.toArray(new String[0]);
+    }
+
+    /** {@link #normDn} through a bounded cache; null for a value that is not a DN. */
+    private String cachedNormDn(String dn) {
+        String n = normalized.get(dn);
+        if (n == null) {
+            n = normDn(dn);
+            if (normalized.size() < NORMALIZED_CAP) normalized.put(dn, n == null ? "" : n);
+        }
+        return n == null || n.isEmpty() ? null : n;
     }
 
     static String normDn(String dn) {

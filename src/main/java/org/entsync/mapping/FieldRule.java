@@ -133,7 +133,7 @@ public final class FieldRule {
     private List<String> read(MappingContext ctx) throws MappingException {
         List<String> raw = new ArrayList<>();
         for (String attr : from) {
-            String[] vs = ctx.entry.getAttributeValues(attr);
+            String[] vs = ctx.values(attr);
             if (vs == null) continue;
             for (String v : vs) {
                 raw.add(v);

@@ -21,6 +21,21 @@ public final class MappingContext {
         this.settings = settings;
     }
 
+    private final Map<String, String[]> attributeValues = new java.util.HashMap<>();
+
+    /**
+     * The entry's values of an attribute, decoded once per entry: several rules read the same attributes, and
+     * UnboundID decodes them into new strings on every call (the top frame of the map stage). Do not modify.
+     */
+    String[] values(String attribute) {
+        String[] v = attributeValues.get(attribute);
+        if (v == null && !attributeValues.containsKey(attribute)) {
+            v = entry.getAttributeValues(attribute);
+            attributeValues.put(attribute, v);
+        }
+        return v;
+    }
+
     /** Resolves a placeholder: a part name, an earlier field, or settings.x (entsync.x). */
     String resolve(String name, Map<String, String> parts) {
         if (parts != null && parts.containsKey(name)) return parts.get(name);

@@ -62,17 +62,24 @@ public final class CohortSink {
         Set<String> blocked = new HashSet<>();
         if (defs.isEmpty()) return blocked;
         Sql sql = target.sql();
-        Map<String, MappedRecord> byKey = new HashMap<>();
-        defs.forEach(d -> byKey.put(d.key(), d));
+        Map<String, MappedRecord> byKey = new java.util.LinkedHashMap<>();
+        // the same cohorts come back on page after page: one already seen unchanged in this run is not probed again
+        defs.forEach(d -> {
+            if (!target.index().remembered(DEFINITIONS, d.key(), runId)) byKey.put(d.key(), d);
+        });
         Map<String, IndexRow> index = target.index().probe(c, DEFINITIONS, byKey.keySet());
         List<String> seen = new ArrayList<>();
         List<MappedRecord> toCheck = new ArrayList<>();
-        for (MappedRecord d : defs) {
+        for (MappedRecord d : byKey.values()) {
             IndexRow ix = index.get(d.key());
-            if (ix != null && ix.hash().equals(d.hash()) && ix.active()) seen.add(d.key());
-            else toCheck.add(d);
+            if (ix != null && ix.hash().equals(d.hash()) && ix.active()) {
+                if (ix.lastSeen() != runId) seen.add(d.key());
+            } else {
+                toCheck.add(d);
+            }
         }
-        if (!seen.isEmpty()) target.index().markSeen(c, DEFINITIONS, seen, runId);
+        // in memory, like unchanged entries in DiffStage (SyncIndex.unseen leaves them out of removal)
+        target.index().rememberSeen(DEFINITIONS, seen, runId);
         if (toCheck.isEmpty()) return blocked;
         Map<String, long[]> existing = new HashMap<>(); // idnumber → [id, contextid]
         Map<String, String[]> existingText = new HashMap<>(); // idnumber → [component, name]

@@ -26,6 +26,14 @@ public final class TargetDatabase implements AutoCloseable {
     private final DirtyFlags dirtyFlags;
     private final ProfileFields profileFields;
     private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong created = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean analyzing = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long nextAnalyze = FIRST_ANALYZE;
+    private volatile Thread analyzer;
+    /** Tables a first sync fills and later runs probe by IN lists: PostgreSQL needs statistics on them. */
+    static final List<String> GROWING_TABLES = List.of("user", "context", "user_info_data", "cache_flags", "cohort", "cohort_members",
+            "role_assignments", "entsync_index", "entsync_member");
+    static final long FIRST_ANALYZE = 2000;
     private MoodleSite site;
     private Map<String, Long> roleIds = Map.of();
     private long parentCategoryId;
@@ -51,6 +59,7 @@ public final class TargetDatabase implements AutoCloseable {
         hc.setPoolName("moodle-" + instance);
         hc.setInitializationFailTimeout(-1);
         hc.setConnectionTimeout(15_000);
+        driverProperties(dialect).forEach(hc::addDataSourceProperty);
         HikariDataSource ds = new HikariDataSource(hc);
         TargetDatabase t = new TargetDatabase(instance, ds, new Sql(dialect, cfg.prefix()));
         try {
@@ -60,6 +69,15 @@ public final class TargetDatabase implements AutoCloseable {
             ds.close();
             throw e;
         }
+    }
+
+    /**
+     * Driver settings for batched writes. PostgreSQL: {@code reWriteBatchedInserts} sends a batch of INSERTs (and
+     * INSERT … ON CONFLICT upserts) as multi-row statements instead of one statement per row; a setting in the url
+     * wins. (MariaDB Connector/J 3.5 already sends inserts with its bulk protocol, useBulkStmtsForInserts.)
+     */
+    public static Map<String, String> driverProperties(Dialect dialect) {
+        return dialect == Dialect.POSTGRESQL ? Map.of("reWriteBatchedInserts", "true") : Map.of();
     }
 
     private void prepare(SyncConfig.Moodle cfg, Map<String, Set<String>> required) {
@@ -196,8 +214,48 @@ public final class TargetDatabase implements AutoCloseable {
         return batches.get();
     }
 
+    /**
+     * Counts entries created in Moodle by this process. PostgreSQL plans from table statistics that only
+     * (auto)ANALYZE refreshes: a table filled from empty by a first sync (or on a server with autovacuum off) still
+     * looks empty, and the planner then probes {@code ekey IN (…)} through the wrong index, scanning the whole
+     * table for every page (quadratic). So after 2 000, 8 000, 32 000… creations the growing tables are analyzed,
+     * in the background on a connection of their own (ANALYZE takes no lock that blocks writers; without the
+     * privilege PostgreSQL only warns).
+     */
+    public void entriesCreated(long n) {
+        if (n <= 0 || sql.dialect() != Dialect.POSTGRESQL) return;
+        long total = created.addAndGet(n);
+        if (total < nextAnalyze || !analyzing.compareAndSet(false, true)) return;
+        nextAnalyze = total * 4;
+        Thread t = new Thread(this::analyze, "analyze-" + instance);
+        t.setDaemon(true);
+        analyzer = t;
+        t.start();
+    }
+
+    private void analyze() {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("ANALYZE " + String.join(", ", GROWING_TABLES.stream().map(sql::t).toList()));
+            }
+        } catch (SQLException e) {
+            org.slf4j.LoggerFactory.getLogger(TargetDatabase.class).warn("ANALYZE of the Moodle tables failed: {}", safeMessage(e));
+        } finally {
+            analyzing.set(false);
+        }
+    }
+
     @Override
     public void close() {
+        Thread t = analyzer;
+        if (t != null) {
+            try {
+                t.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         dataSource.close();
     }
 }

@@ -26,7 +26,7 @@ public final class DiffStage {
         long t0 = System.nanoTime();
         EntityReport report = run.report(RunOptions.indexEntityOf(entity));
         List<PendingChange> changed = new ArrayList<>();
-        List<String> seenUnchanged = new ArrayList<>(page.failedKeys());
+        List<String> seenUnchanged = new ArrayList<>();
         Map<String, MappedRecord> byKey = new HashMap<>();
         List<MappedRecord> records = new ArrayList<>();
         for (MappedRecord r : page.records()) {
@@ -42,20 +42,22 @@ public final class DiffStage {
             Map<String, IndexRow> index = run.target().index().probe(c, indexEntity, byKey.keySet());
             for (MappedRecord r : records) {
                 IndexRow ix = index.get(r.key());
-                if (ix != null && ix.lastSeen() == run.runId() && !ix.hash().equals(r.hash())) {
+                boolean seenInRun = ix != null && run.target().index().seenInRun(indexEntity, ix, run.runId());
+                if (seenInRun && !ix.hash().equals(r.hash())) {
                     report.failure(r.dn(), r.key(), "key", r.key(),
                             "duplicate: another entry of this run already maps to the same key");
-                } else if (ix != null && ix.hash().equals(r.hash()) && ix.active() && (!run.options().full() || ix.lastSeen() == run.runId())) {
-                    seenUnchanged.add(r.key());
+                } else if (ix != null && ix.hash().equals(r.hash()) && ix.active() && (!run.options().full() || seenInRun)) {
+                    if (ix.lastSeen() != run.runId()) seenUnchanged.add(r.key());
                     report.add(EntityReport.Count.unchanged, 1);
                 } else {
                     changed.add(new PendingChange(r, ix));
                 }
             }
-            if (!seenUnchanged.isEmpty() && !run.options().dryRun()) {
-                run.target().index().markSeen(c, indexEntity, seenUnchanged, run.runId());
-                c.commit();
-            }
+            // remembered in memory, not written: a run where nothing changed writes nothing (SyncIndex.unseen
+            // leaves these keys out of the removal candidates)
+            run.target().index().rememberSeen(indexEntity, seenUnchanged, run.runId());
+            run.target().index().rememberFailed(indexEntity, page.failedKeys(), run.runId());
+            c.rollback(); // read only
         }
         run.addSeen(entity, records.size() + page.failedKeys().size());
         report.time("diff", (System.nanoTime() - t0) / 1_000_000);

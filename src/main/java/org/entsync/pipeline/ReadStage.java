@@ -62,16 +62,25 @@ public final class ReadStage {
         if (source.equals("structures")) return List.of(List.copyOf(farm.structureEntries())).iterator();
         RunContext lead = farm.getRuns().stream().filter(r -> r.mappings().users() != null).findFirst().orElse(farm.lead());
         EntityMapping m = lead.mapping("users");
-        Set<String> attrs = new LinkedHashSet<>(List.of("objectClass"));
-        for (RunContext r : farm.getRuns()) {
-            if (r.mappings().users() != null) attrs.addAll(r.mappings().users().attributes());
-            if (r.mappings().cohorts() != null) attrs.addAll(r.mappings().cohorts().attributes());
-            if (r.mappings().roles() != null) attrs.addAll(r.mappings().roles().attributes());
-            if (r.mappings().groups() != null) attrs.addAll(r.mappings().groups().attributes());
-        }
         var cfg = lead.config().ldap();
         return new PagedSearch(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
-                attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+                peopleAttributes(farm.getRuns().stream().map(RunContext::mappings).toList()), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+    }
+
+    /** The attributes one read of people asks for: what every instance's entities read (the benchmark's floor asks the same). */
+    public static String[] peopleAttributes(java.util.Collection<Mappings> all) {
+        Set<String> attrs = new LinkedHashSet<>(List.of("objectClass"));
+        for (Mappings m : all) {
+            if (m.users() != null) attrs.addAll(m.users().attributes());
+            if (m.cohorts() != null) attrs.addAll(m.cohorts().attributes());
+            if (m.roles() != null) attrs.addAll(m.roles().attributes());
+            if (m.groups() != null) attrs.addAll(m.groups().attributes());
+        }
+        return attrs.toArray(new String[0]);
+    }
+
+    public static String[] peopleAttributes(Mappings mappings) {
+        return peopleAttributes(List.of(mappings));
     }
 
     /** The end of a source's read (for the progress line). */

@@ -65,6 +65,26 @@ public final class RunControl {
         LOG.info("run {} of instance {} started ({}, {})", run.runId(), r.instance, r.mode, r.trigger);
     }
 
+    /** The LDAP sources of the run, in order (bean calls, not simple OGNL: Camel's caches would keep runs reachable). */
+    public List<String> sources(@ExchangeProperty("farm") FarmRun farm) {
+        return farm.getSources();
+    }
+
+    /** The instances still taking pages. */
+    public List<RunContext> activeRuns(@ExchangeProperty("farm") FarmRun farm) {
+        return farm.getActiveRuns();
+    }
+
+    /** Every instance of the run, for the reports. */
+    public List<RunContext> runs(@ExchangeProperty("farm") FarmRun farm) {
+        return farm.getRuns();
+    }
+
+    /** Whether this instance takes the current page: still running, and some of its entities come from this source. */
+    public boolean takesPage(@ExchangeProperty("run") RunContext run, @Header("entities") List<String> entities) {
+        return run.isActive() && !entities.isEmpty();
+    }
+
     /** The entities of the current source this instance syncs, for the route's loops. */
     public List<String> entitiesOf(@ExchangeProperty("run") RunContext run, @Header("source") String source) {
         return run.entitiesOf(source);

@@ -15,6 +15,11 @@ import java.sql.SQLException;
 /** Write stage: hands the page's changes to the entity's JDBC sink, one transaction per page. */
 public final class WriteStage {
 
+    /** The route's filter: whether the diff left anything to write. */
+    public boolean worthWriting(PendingPage page) {
+        return page.isWorthWriting();
+    }
+
     public void write(PendingPage page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
         long t0 = System.nanoTime();
         boolean dry = run.options().dryRun();
@@ -32,6 +37,7 @@ public final class WriteStage {
                 default -> throw new IllegalStateException("no writer for entity " + entity);
             }
         }
+        if (!dry) run.target().entriesCreated(page.changes().stream().filter(p -> p.index() == null).count());
         run.report(RunOptions.indexEntityOf(entity)).time("write", (System.nanoTime() - t0) / 1_000_000);
     }
 

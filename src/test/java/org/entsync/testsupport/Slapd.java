@@ -2,84 +2,44 @@ package org.entsync.testsupport;
 
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
+import org.entsync.bench.BenchDirectory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A throwaway OpenLDAP slapd (Debian package, 2.5) with the real SDET schema, for tests.
+ * A throwaway OpenLDAP slapd (Debian package, 2.5) with the real SDET schema, for tests: the tests' face of
+ * {@link BenchDirectory} (main code, shared with {@code ent-sync bench}), which holds the one implementation —
+ * slapd.conf, slapadd, launch, stop. See there for the configuration it writes.
  *
- * <p>{@link #start} writes {@code <workDir>/slapd.conf} (core, cosine, inetorgperson from
- * {@code /etc/ldap/schema}, then the project's {@code schema/sdet} files in dependency order), an mdb
- * database in {@code <workDir>/db} (maxsize 1 GiB, system property {@code entsync.slapd.maxsize} to change), rootdn {@code cn=admin,<suffix>} / {@value #PASSWORD},
- * {@code sizelimit 500} (changeable) with {@code limits * size.prtotal=unlimited} so that paged searches
- * read everything, and indexes on objectClass, uid, ENTStructureUAI, ENTStructureSIREN, member. It loads
- * the LDIF offline with {@code slapadd -q} (schema checking stays on), then runs
- * {@code slapd -d 0 -h ldap://127.0.0.1:<port>/ -f slapd.conf} as a child process (no daemonising) and
- * waits until it accepts LDAP connections.
- *
- * <p>{@link #startTls} does the same with TLS: {@code TLSCertificateFile}, {@code TLSCertificateKeyFile} and
- * {@code TLSCACertificateFile} from a {@link TlsMaterial} (see {@link TestCa}), and slapd listens on
+ * <p>{@link #startTls} does the same with TLS from a {@link TlsMaterial} (see {@link TestCa}): slapd listens on
  * {@code ldap://127.0.0.1:<port>/} (plain, StartTLS capable) and {@code ldaps://127.0.0.1:<ldapsPort>/}.
- *
- * <p>Schema patch: none needed. slapd 2.5 accepts the SDET files as they are, including the stray
- * {@code )} after the {@code ENTPersonProfils} definition; the files are included from {@code schema/sdet}
- * directly, never edited.
  */
 public final class Slapd implements AutoCloseable {
 
-    public static final Path SLAPD = Path.of("/usr/sbin/slapd");
-    public static final Path SLAPADD = Path.of("/usr/sbin/slapadd");
-    public static final Path BASE_SCHEMA_DIR = Path.of("/etc/ldap/schema");
-    public static final String PASSWORD = "secret";
-    public static final int DEFAULT_SIZE_LIMIT = 500;
-    /** SDET files in the order slapd must read them (macros first). */
-    public static final List<String> SDET_FILES = List.of(
-            "11-esco-const.schema", "13-esco-personne.schema", "16-esco-addons.schema", "17-esco-structure.schema",
-            "21-esco-groupe.schema", "31-esco-mail.schema", "51-esco-application.schema", "05-ldappc.schema");
+    public static final Path SLAPD = BenchDirectory.SLAPD;
+    public static final Path SLAPADD = BenchDirectory.SLAPADD;
+    public static final Path BASE_SCHEMA_DIR = BenchDirectory.BASE_SCHEMA_DIR;
+    public static final String PASSWORD = BenchDirectory.PASSWORD;
+    public static final int DEFAULT_SIZE_LIMIT = BenchDirectory.DEFAULT_SIZE_LIMIT;
+    public static final List<String> SDET_FILES = BenchDirectory.SDET_FILES;
 
-    private final Path workDir;
-    private final Path conf;
-    private final Path log;
-    private final String suffix;
-    private final int port;
-    private final int ldapsPort;
+    private final BenchDirectory d;
     private final TlsMaterial tls;
-    private Process process;
 
-    private Slapd(Path workDir, Path conf, String suffix, int port, int ldapsPort, TlsMaterial tls) {
-        this.workDir = workDir;
-        this.conf = conf;
-        this.log = workDir.resolve("slapd.log");
-        this.suffix = suffix;
-        this.port = port;
-        this.ldapsPort = ldapsPort;
+    private Slapd(BenchDirectory d, TlsMaterial tls) {
+        this.d = d;
         this.tls = tls;
     }
 
-    /** Whether the slapd and slapadd binaries are installed. */
     public static boolean available() {
-        return Files.isExecutable(SLAPD) && Files.isExecutable(SLAPADD);
+        return BenchDirectory.available();
     }
 
     /** Fails (does not skip) when slapd is missing. */
     public static void requireAvailable() {
-        if (!available()) {
-            throw new IllegalStateException("OpenLDAP slapd is not installed (" + SLAPD + ", " + SLAPADD
-                    + "): run `apt-get install slapd ldap-utils`");
-        }
-    }
-
-    /** The project's SDET schema folder ({@code schema/sdet}, or system property {@code entsync.sdet.schema.dir}). */
-    public static Path sdetSchemaDir() {
-        return Path.of(System.getProperty("entsync.sdet.schema.dir", "schema/sdet")).toAbsolutePath();
+        BenchDirectory.requireAvailable();
     }
 
     public static Slapd start(Path workDir, String suffix, Path ldif) throws IOException {
@@ -97,178 +57,42 @@ public final class Slapd implements AutoCloseable {
      */
     public static Slapd startTls(Path workDir, String suffix, Path ldif, TlsMaterial tls) throws IOException {
         if (tls == null) throw new IllegalArgumentException("tls is required");
-        for (Path p : List.of(tls.certFile(), tls.keyFile(), tls.caFile())) {
-            if (!Files.isReadable(p)) throw new IOException("TLS file " + p + " missing or not readable");
-        }
         return start(workDir, suffix, ldif, DEFAULT_SIZE_LIMIT, tls);
     }
 
     private static Slapd start(Path workDir, String suffix, Path ldif, int sizeLimit, TlsMaterial tls) throws IOException {
-        requireAvailable();
-        workDir = workDir.toAbsolutePath();
-        Path db = workDir.resolve("db");
-        Files.createDirectories(db);
-        int port = freePort();
-        int ldapsPort = tls == null ? -1 : freePort(port);
-        Path conf = workDir.resolve("slapd.conf");
-        Files.writeString(conf, config(workDir, db, suffix, sizeLimit, tls), StandardCharsets.UTF_8);
-
-        if (ldif != null) {
-            List<String> cmd = List.of(SLAPADD.toString(), "-q", "-f", conf.toString(), "-l", ldif.toAbsolutePath().toString());
-            Path out = workDir.resolve("slapadd.log");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            int rc;
-            try {
-                if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                    p.destroyForcibly();
-                    throw new IOException("slapadd timed out");
-                }
-                rc = p.exitValue();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
-            if (rc != 0) throw new SlapaddException(rc, Files.readString(out));
+        BenchDirectory.Tls t = tls == null ? null : new BenchDirectory.Tls(tls.certFile(), tls.keyFile(), tls.caFile());
+        try {
+            return new Slapd(BenchDirectory.start(workDir, suffix, ldif, sizeLimit, t), tls);
+        } catch (BenchDirectory.SlapaddException e) {
+            throw new SlapaddException(e.exitCode(), e.output());
         }
-        Slapd s = new Slapd(workDir, conf, suffix, port, ldapsPort, tls);
-        s.launch();
-        return s;
     }
 
     /** slapadd refused the LDIF (e.g. a schema violation); the message has slapadd's output. */
-    public static final class SlapaddException extends IOException {
-        private final int exitCode;
-        private final String output;
-
+    public static final class SlapaddException extends BenchDirectory.SlapaddException {
         SlapaddException(int exitCode, String output) {
-            super("slapadd failed with exit code " + exitCode + ":\n" + output);
-            this.exitCode = exitCode;
-            this.output = output;
-        }
-
-        public int exitCode() {
-            return exitCode;
-        }
-
-        public String output() {
-            return output;
-        }
-    }
-
-    static String config(Path workDir, Path db, String suffix, int sizeLimit) {
-        return config(workDir, db, suffix, sizeLimit, null);
-    }
-
-    static String config(Path workDir, Path db, String suffix, int sizeLimit, TlsMaterial tls) {
-        StringBuilder b = new StringBuilder();
-        b.append("# generated by org.entsync.testsupport.Slapd — throwaway test server\n");
-        for (String f : List.of("core.schema", "cosine.schema", "inetorgperson.schema")) {
-            b.append("include ").append(BASE_SCHEMA_DIR.resolve(f)).append('\n');
-        }
-        Path sdet = sdetSchemaDir();
-        for (String f : SDET_FILES) {
-            Path p = sdet.resolve(f);
-            if (!Files.isRegularFile(p)) throw new IllegalStateException("missing SDET schema file " + p);
-            b.append("include ").append(p).append('\n');
-        }
-        b.append("modulepath /usr/lib/ldap\n");
-        b.append("moduleload back_mdb\n");
-        b.append("pidfile ").append(workDir.resolve("slapd.pid")).append('\n');
-        b.append("argsfile ").append(workDir.resolve("slapd.args")).append('\n');
-        b.append("loglevel 0\n");
-        b.append("sizelimit ").append(sizeLimit).append('\n');
-        if (tls != null) {
-            b.append("TLSCACertificateFile ").append(tls.caFile().toAbsolutePath()).append('\n');
-            b.append("TLSCertificateFile ").append(tls.certFile().toAbsolutePath()).append('\n');
-            b.append("TLSCertificateKeyFile ").append(tls.keyFile().toAbsolutePath()).append('\n');
-            b.append("TLSVerifyClient never\n");
-        }
-        b.append("database mdb\n");
-        // 1 GiB (sparse file) fits a few hundred thousand generated people; raise it for 1M
-        b.append("maxsize ").append(Long.getLong("entsync.slapd.maxsize", 1L << 30)).append('\n');
-        b.append("suffix \"").append(suffix).append("\"\n");
-        b.append("rootdn \"cn=admin,").append(suffix).append("\"\n");
-        b.append("rootpw ").append(PASSWORD).append('\n');
-        b.append("directory ").append(db).append('\n');
-        b.append("limits * size.prtotal=unlimited\n");
-        b.append("index objectClass eq\n");
-        b.append("index uid eq\n");
-        b.append("index ENTStructureUAI eq\n");
-        b.append("index ENTStructureSIREN eq\n");
-        b.append("index member eq\n");
-        b.append("access to * by * read\n");
-        return b.toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freePort(int other) throws IOException {
-        for (int i = 0; i < 10; i++) {
-            int p = freePort();
-            if (p != other) return p;
-        }
-        throw new IOException("no second free port");
-    }
-
-    private void launch() throws IOException {
-        String listen = "ldap://127.0.0.1:" + port + "/" + (tls == null ? "" : " ldaps://127.0.0.1:" + ldapsPort + "/");
-        List<String> cmd = new ArrayList<>(List.of(SLAPD.toString(), "-d", "0", "-h", listen, "-f", conf.toString()));
-        process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        LDAPException last = null;
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("slapd exited with code " + process.exitValue() + ":\n" + logTail());
-            }
-            try (LDAPConnection c = new LDAPConnection("127.0.0.1", port)) {
-                c.getRootDSE();
-                return;
-            } catch (LDAPException e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
-        }
-        process.destroyForcibly();
-        throw new IOException("slapd did not accept connections on port " + port + " within 30 s (" + last + "):\n" + logTail());
-    }
-
-    private String logTail() {
-        try {
-            String s = Files.exists(log) ? Files.readString(log) : "";
-            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
+            super(exitCode, output);
         }
     }
 
     public String url() {
-        return "ldap://127.0.0.1:" + port;
+        return d.url();
     }
 
     public int port() {
-        return port;
+        return d.port();
     }
 
     /** {@code ldaps://127.0.0.1:<port>}; only for a server started with {@link #startTls}. */
     public String ldapsUrl() {
         if (tls == null) throw new IllegalStateException("slapd was started without TLS (use Slapd.startTls)");
-        return "ldaps://127.0.0.1:" + ldapsPort;
+        return d.ldapsUrl();
     }
 
     /** The ldaps port, -1 without TLS. */
     public int ldapsPort() {
-        return ldapsPort;
+        return d.ldapsPort();
     }
 
     /** The TLS files slapd uses, null without TLS. */
@@ -277,67 +101,47 @@ public final class Slapd implements AutoCloseable {
     }
 
     public String suffix() {
-        return suffix;
+        return d.suffix();
     }
 
     public String bindDn() {
-        return "cn=admin," + suffix;
+        return d.bindDn();
     }
 
     public String password() {
-        return PASSWORD;
+        return d.password();
     }
 
     public Path workDir() {
-        return workDir;
+        return d.workDir();
     }
 
     public boolean running() {
-        return process != null && process.isAlive();
+        return d.running();
     }
 
     /** A connection bound as the rootdn. */
     public LDAPConnection connect() throws LDAPException {
-        return new LDAPConnection("127.0.0.1", port, bindDn(), PASSWORD);
+        return d.connect();
     }
 
     /** Graceful stop (SIGTERM), waiting for slapd to exit. */
     public void stop() {
-        if (process == null) return;
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        d.stop();
     }
 
     /** Abrupt stop (SIGKILL), for fault-injection tests. */
     public void kill() {
-        if (process == null) return;
-        process.destroyForcibly();
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        d.kill();
     }
 
     /** Stops slapd if it runs, then starts it again on the same port with the same database. */
     public void restart() {
-        if (running()) stop();
-        try {
-            launch();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        d.restart();
     }
 
     @Override
     public void close() {
-        stop();
+        d.close();
     }
 }

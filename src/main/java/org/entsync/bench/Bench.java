@@ -1,0 +1,486 @@
+package org.entsync.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.unboundid.asn1.ASN1OctetString;
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.Modification;
+import com.unboundid.ldap.sdk.ModificationType;
+import com.unboundid.ldap.sdk.SearchRequest;
+import com.unboundid.ldap.sdk.SearchResult;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SearchScope;
+import com.unboundid.ldap.sdk.controls.SimplePagedResultsControl;
+import com.zaxxer.hikari.HikariDataSource;
+import org.entsync.config.Settings;
+import org.entsync.config.SyncConfig;
+import org.entsync.generator.GeneratedDirectory;
+import org.entsync.generator.GeneratorOptions;
+import org.entsync.generator.SdetGenerator;
+import org.entsync.mapping.EntityMapping;
+import org.entsync.moodle.Dialect;
+import org.entsync.pipeline.Mappings;
+import org.entsync.pipeline.ReadStage;
+import org.entsync.pipeline.RunOptions;
+import org.entsync.pipeline.SyncEngine;
+import org.entsync.pipeline.SyncService;
+import org.entsync.report.EntityReport;
+import org.entsync.report.RunReport;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * ent-sync against the physical floor on the same data (issue 8): a generated SDET directory loaded into a real
+ * slapd, an empty Moodle schema on the chosen database, then
+ * <ol>
+ *   <li>the read floor: a plain RFC 2696 paged read of all the people with the attributes the sync asks for
+ *       (UnboundID, no processing; run twice, the faster counts: the first one also warms the JIT);</li>
+ *   <li>the first sync (categories, users, cohorts, roles) through the real routes, in process;</li>
+ *   <li>the insert floor: as many user, user-context, cohort-member and role-assignment rows as the first sync
+ *       wrote, inserted into a scratch copy of those tables (same schema, prefix {@code fl_}) with prepared
+ *       statements, batches of one page, one transaction per batch, on a pool with the sync's settings;</li>
+ *   <li>a second run with no change, a run after a share of the people changed in LDAP (given names, classes,
+ *       a few removals within the guard), and a {@code --full} run with no change.</li>
+ * </ol>
+ * Each time is given as a ratio to its floor: first and --full runs ÷ (read + insert floor), no-change and
+ * changed runs ÷ read floor. Peak heap is the sum of the heap pools' peak usage over the phase (an upper bound).
+ */
+public final class Bench {
+    static final String SUFFIX = GeneratorOptions.DEFAULT_SUFFIX;
+    static final String FLOOR_PREFIX = "fl_";
+
+    public record Options(int people, int schoolSize, long seed, BenchDatabase.Server server, Path workDir, Path out,
+                          int pageSize, double changeShare, Map<String, String> settings, boolean keep) {
+        public int schools() {
+            return Math.max(1, Math.round((float) people / schoolSize));
+        }
+
+        public int peoplePerSchool() {
+            return Math.max(1, people / schools());
+        }
+    }
+
+    /** One line of the table. ratio = millis ÷ floorMillis (null for the floors themselves). */
+    public record Phase(String name, long millis, long entries, double entriesPerSecond, long rowsWritten, long changes,
+                        long peakHeapMb, long gcMillis, String floor, Double ratio, String outcome) {
+    }
+
+    public record Result(Map<String, Object> setup, List<Phase> phases, Map<String, Long> firstSyncRows, Map<String, Object> changesApplied) {
+    }
+
+    private final Options o;
+    private final PrintStream log;
+    private final List<Phase> phases = new ArrayList<>();
+    private final Map<String, Object> setup = new LinkedHashMap<>();
+
+    public Bench(Options options, PrintStream log) {
+        this.o = options;
+        this.log = log;
+    }
+
+    public Result run() throws Exception {
+        Files.createDirectories(o.workDir());
+        setup.put("people", o.people());
+        setup.put("schools", o.schools());
+        setup.put("peoplePerSchool", o.peoplePerSchool());
+        setup.put("database", o.server().dialect().name().toLowerCase(Locale.ROOT));
+        setup.put("pageSize", o.pageSize());
+        setup.put("cores", Runtime.getRuntime().availableProcessors());
+        setup.put("maxHeapMb", Runtime.getRuntime().maxMemory() >> 20);
+        setup.put("java", System.getProperty("java.version"));
+        setup.put("loadAverageAtStart", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+
+        long t0 = System.nanoTime();
+        Path ldif = o.workDir().resolve("directory.ldif");
+        GeneratedDirectory dir = SdetGenerator.writeLdif(new GeneratorOptions(o.schools(), o.peoplePerSchool(), o.seed(), SUFFIX), ldif);
+        setup.put("generateMs", ms(t0));
+        log.printf("generated %d people in %d schools (%s) in %d ms%n", dir.people(), dir.schools().size(), dir.profileCounts(), ms(t0));
+        if (System.getProperty("entsync.slapd.maxsize") == null) {
+            System.setProperty("entsync.slapd.maxsize", String.valueOf(Math.max(1L << 30, dir.people() * 16_384L)));
+        }
+        t0 = System.nanoTime();
+        try (BenchDirectory slapd = BenchDirectory.start(o.workDir().resolve("slapd"), SUFFIX, ldif, BenchDirectory.DEFAULT_SIZE_LIMIT, null)) {
+            setup.put("slapaddMs", ms(t0));
+            log.printf("slapadd + slapd on %s in %d ms%n", slapd.url(), ms(t0));
+            t0 = System.nanoTime();
+            try (BenchDatabase db = BenchDatabase.create(o.server(), o.workDir())) {
+                db.keep(o.keep());
+                setup.put("databaseName", db.name());
+                setup.put("jdbcUrl", db.jdbcUrl());
+                log.printf("Moodle schema installed in %s in %d ms%n", db.name(), ms(t0));
+                return measure(slapd, db);
+            }
+        } finally {
+            setup.put("loadAverageAtEnd", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    private Result measure(BenchDirectory slapd, BenchDatabase db) throws Exception {
+        SyncConfig cfg = config(slapd, db);
+        List<String> entities = RunOptions.ALL;
+        Mappings mappings = Mappings.load(cfg, entities);
+        String[] attrs = ReadStage.peopleAttributes(mappings);
+        EntityMapping users = mappings.users();
+        setup.put("attributes", List.of(attrs));
+
+        Phase read1 = readFloor(slapd, users, attrs, "read floor (cold)");
+        Phase read2 = readFloor(slapd, users, attrs, "read floor");
+        Phase read = read2.millis() <= read1.millis() ? read2 : read1;
+        log.printf("read floor: %d ms then %d ms%n", read1.millis(), read2.millis());
+        phases.add(new Phase("floor: LDAP paged read", read.millis(), read.entries(), read.entriesPerSecond(), 0, 0, read.peakHeapMb(),
+                read.gcMillis(), null, null, "best of 2"));
+
+        long t0 = System.nanoTime();
+        try (SyncEngine engine = new SyncEngine(Path.of("routes"))) {
+            setup.put("camelStartMs", ms(t0));
+            Map<String, Long> before = counts(db);
+            Phase first = sync(engine, cfg, "sync 1: first (full)", new RunOptions(entities, false, false, false, "bench"), db);
+            Map<String, Long> after = counts(db);
+            Map<String, Long> written = new LinkedHashMap<>();
+            after.forEach((k, v) -> written.put(k, v - before.getOrDefault(k, 0L)));
+            Phase insert = insertFloor(db, written);
+            phases.add(insert);
+            long floorFull = read.millis() + insert.millis();
+            phases.add(withRatio(first, "read+insert", floorFull));
+
+            Phase same = sync(engine, cfg, "sync 2: no change", new RunOptions(entities, false, false, false, "bench"), db);
+            phases.add(withRatio(same, "read", read.millis()));
+
+            Map<String, Object> changes = changePeople(slapd, users);
+            Phase changed = sync(engine, cfg, String.format(Locale.ROOT, "sync 3: %s %% changed", fmtShare(o.changeShare())),
+                    new RunOptions(entities, false, false, false, "bench"), db);
+            phases.add(withRatio(changed, "read", read.millis()));
+
+            Phase full = sync(engine, cfg, "sync 4: --full, no change", new RunOptions(entities, true, false, false, "bench"), db);
+            phases.add(withRatio(full, "read+insert", floorFull));
+            return new Result(setup, phases, written, changes);
+        }
+    }
+
+    private static String fmtShare(double share) {
+        double pct = share * 100;
+        return pct == Math.rint(pct) ? String.valueOf((long) pct) : String.valueOf(pct);
+    }
+
+    private static Phase withRatio(Phase p, String floor, long floorMillis) {
+        return new Phase(p.name(), p.millis(), p.entries(), p.entriesPerSecond(), p.rowsWritten(), p.changes(), p.peakHeapMb(), p.gcMillis(),
+                floor, floorMillis == 0 ? null : Math.round(100.0 * p.millis() / floorMillis) / 100.0, p.outcome());
+    }
+
+    private SyncConfig config(BenchDirectory slapd, BenchDatabase db) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("entsync.instance", "bench");
+        m.put("entsync.ldap.url", slapd.url());
+        m.put("entsync.ldap.bindDn", slapd.bindDn());
+        m.put("entsync.ldap.password", slapd.password());
+        m.put("entsync.ldap.baseDn", SUFFIX);
+        m.put("entsync.ldap.peopleBase", "ou=people," + SUFFIX);
+        m.put("entsync.ldap.structuresBase", "ou=structures," + SUFFIX);
+        m.put("entsync.ldap.groupsBase", "ou=groups," + SUFFIX);
+        m.put("entsync.ldap.pageSize", String.valueOf(o.pageSize()));
+        m.put("entsync.moodle.jdbcUrl", db.jdbcUrl());
+        m.put("entsync.moodle.user", db.user());
+        m.put("entsync.moodle.password", db.password());
+        m.put("entsync.moodle.prefix", BenchDatabase.PREFIX);
+        m.put("entsync.moodle.createSchema", "never");
+        m.put("entsync.report.dir", o.workDir().resolve("reports").toString());
+        m.put("entsync.report.retentionDays", "0");
+        m.putAll(o.settings());
+        return SyncConfig.from(Settings.defaultsWith(m));
+    }
+
+    // ------------------------------------------------------------------------------------------ floors
+
+    private Phase readFloor(BenchDirectory slapd, EntityMapping users, String[] attrs, String name) throws LDAPException {
+        HeapWatch heap = HeapWatch.start();
+        long t0 = System.nanoTime();
+        long n = 0;
+        try (LDAPConnection c = slapd.connect()) {
+            ASN1OctetString cookie = null;
+            do {
+                SearchRequest req = new SearchRequest(users.sourceBase(), users.sourceOneLevel() ? SearchScope.ONE : SearchScope.SUB,
+                        users.sourceFilter(), attrs);
+                req.addControl(new SimplePagedResultsControl(o.pageSize(), cookie, true));
+                SearchResult res = c.search(req);
+                n += res.getEntryCount();
+                SimplePagedResultsControl resp = SimplePagedResultsControl.get(res);
+                cookie = resp == null ? null : resp.getCookie();
+            } while (cookie != null && cookie.getValueLength() > 0);
+        }
+        long millis = ms(t0);
+        return new Phase(name, millis, n, perSecond(n, millis), 0, 0, heap.peakMb(), heap.gcMillis(), null, null, "ok");
+    }
+
+    /** Rows of these Moodle tables the sync writes; user contexts only (contextlevel 30). */
+    private static final List<String> FLOOR_TABLES = List.of("user", "context", "cohort_members", "role_assignments");
+
+    private Map<String, Long> counts(BenchDatabase db) throws SQLException {
+        Map<String, Long> m = new LinkedHashMap<>();
+        try (HikariDataSource ds = db.dataSource(1); Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String t : List.of("user", "context", "cohort", "cohort_members", "role_assignments", "user_info_data", "cache_flags",
+                    "course_categories", "entsync_index", "entsync_member")) {
+                String where = t.equals("context") ? " WHERE contextlevel = 30" : "";
+                try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + BenchDatabase.PREFIX + t + where)) {
+                    rs.next();
+                    m.put(t.equals("context") ? "context(user)" : t, rs.getLong(1));
+                }
+            }
+        } catch (SQLException e) {
+            if (!e.getMessage().toLowerCase(Locale.ROOT).contains("entsync")) throw e;
+        }
+        return m;
+    }
+
+    /**
+     * Inserts as many user, user-context, cohort-member and role-assignment rows as the first sync wrote into the
+     * scratch copy of the schema: plain prepared statements, batches of one page, one transaction per batch.
+     */
+    private Phase insertFloor(BenchDatabase db, Map<String, Long> written) throws SQLException {
+        db.install(FLOOR_PREFIX);
+        long usersN = written.getOrDefault("user", 0L);
+        long contextsN = written.getOrDefault("context(user)", 0L);
+        long membersN = written.getOrDefault("cohort_members", 0L);
+        long rolesN = written.getOrDefault("role_assignments", 0L);
+        int batch = o.pageSize();
+        long now = System.currentTimeMillis() / 1000;
+        HeapWatch heap = HeapWatch.start();
+        long t0 = System.nanoTime();
+        try (HikariDataSource ds = db.dataSource(1); Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            batches(c, "INSERT INTO fl_user (username, idnumber, firstname, lastname, email, institution, department, auth, confirmed, mnethostid, "
+                    + "password, lang, country, timezone, timecreated, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", usersN, batch, (ps, i) ->
+                    Sql4.bind(ps, "f17" + i, "AC-DEMO$" + i, "Prénom" + i, "NOM" + i, "f17" + i + "@ent.invalid", "CLG-VICTOR HUGO-ac-DEMO", "4EME A",
+                            "cas", 1, 1, "not cached", "fr", "FR", "99", now, now));
+            batches(c, "INSERT INTO fl_context (contextlevel, instanceid, depth, path, locked) VALUES (30, ?, 2, ?, 0)", contextsN, batch, (ps, i) ->
+                    Sql4.bind(ps, 1000 + i, "/1/" + (1000 + i)));
+            batches(c, "INSERT INTO fl_cohort_members (cohortid, userid, timeadded) VALUES (?, ?, ?)", membersN, batch, (ps, i) ->
+                    Sql4.bind(ps, 1 + i % 997, 1000 + i, now));
+            batches(c, "INSERT INTO fl_role_assignments (roleid, contextid, userid, timemodified, modifierid, component, itemid, sortorder) "
+                    + "VALUES (?, ?, ?, ?, 0, 'local_entsync', 0, 0)", rolesN, batch, (ps, i) ->
+                    Sql4.bind(ps, 5, 1 + i % 997, 1000 + i, now));
+        }
+        long millis = ms(t0);
+        long rows = usersN + contextsN + membersN + rolesN;
+        return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, heap.peakMb(), heap.gcMillis(), null, null,
+                usersN + " users, " + contextsN + " contexts, " + membersN + " members, " + rolesN + " roles");
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps, long i) throws SQLException;
+    }
+
+    private static final class Sql4 {
+        static void bind(PreparedStatement ps, Object... args) throws SQLException {
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+        }
+    }
+
+    private static void batches(Connection c, String sql, long n, int batch, Binder binder) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int inBatch = 0;
+            for (long i = 0; i < n; i++) {
+                binder.bind(ps, i);
+                ps.addBatch();
+                if (++inBatch == batch) {
+                    ps.executeBatch();
+                    c.commit();
+                    inBatch = 0;
+                }
+            }
+            if (inBatch > 0) {
+                ps.executeBatch();
+                c.commit();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ ent-sync
+
+    private Phase sync(SyncEngine engine, SyncConfig cfg, String name, RunOptions options, BenchDatabase db) throws SQLException {
+        System.gc();
+        Map<String, Long> before = counts(db);
+        HeapWatch heap = HeapWatch.start();
+        long t0 = System.nanoTime();
+        RunReport r;
+        try (SyncService service = new SyncService(engine)) {
+            r = service.run(service.prepare(cfg, options));
+        }
+        long millis = ms(t0);
+        long peak = heap.peakMb();
+        long gc = heap.gcMillis();
+        Map<String, Long> after = counts(db);
+        long rows = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) rows += Math.abs(e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        // updates do not change row counts: one row per updated, revived or suspended entry
+        for (EntityReport er : r.entities.values()) {
+            rows += er.get(EntityReport.Count.updated) + er.get(EntityReport.Count.revived) + er.get(EntityReport.Count.suspended);
+        }
+        long entries = r.ldapEntriesRead;
+        log.printf("%s: %d ms, %d entries, %d changes, peak heap %d MB, gc %d ms, outcome %s%n", name, millis, entries, r.totalChanges(), peak, gc, r.outcome);
+        if (r.error != null) log.println("  error: " + r.error);
+        StringBuilder stages = new StringBuilder();
+        r.entities.forEach((k, v) -> stages.append(k).append(' ').append(v.getStageMillis()).append("; "));
+        log.println("  stage ms: " + stages);
+        return new Phase(name, millis, entries, perSecond(entries, millis), rows, r.totalChanges(), peak, gc, null, null, r.outcome);
+    }
+
+    /**
+     * Changes a share of the people in LDAP: every k-th person (k = 1/share) gets a new given name, one in four of
+     * those that are students moves to another class of the same school, and one in twenty is deleted.
+     */
+    private Map<String, Object> changePeople(BenchDirectory slapd, EntityMapping users) throws LDAPException {
+        int every = (int) Math.max(1, Math.round(1 / o.changeShare()));
+        long t0 = System.nanoTime();
+        Map<String, List<String>> classesBySchool = new HashMap<>();
+        List<SearchResultEntry> picked = new ArrayList<>();
+        long seen = 0;
+        try (LDAPConnection c = slapd.connect()) {
+            ASN1OctetString cookie = null;
+            do {
+                SearchRequest req = new SearchRequest(users.sourceBase(), SearchScope.SUB, "(objectClass=ENTPerson)", "uid", "objectClass", "ENTEleveClasses", "givenName");
+                req.addControl(new SimplePagedResultsControl(1000, cookie, true));
+                SearchResult res = c.search(req);
+                for (SearchResultEntry e : res.getSearchEntries()) {
+                    String[] classes = e.getAttributeValues("ENTEleveClasses");
+                    if (classes != null) {
+                        for (String v : classes) {
+                            List<String> l = classesBySchool.computeIfAbsent(v.substring(0, v.indexOf('$')), k -> new ArrayList<>());
+                            if (!l.contains(v)) l.add(v);
+                        }
+                    }
+                    if (seen++ % every == every / 2) picked.add(e);
+                }
+                SimplePagedResultsControl resp = SimplePagedResultsControl.get(res);
+                cookie = resp == null ? null : resp.getCookie();
+            } while (cookie != null && cookie.getValueLength() > 0);
+            int renamed = 0;
+            int moved = 0;
+            int deleted = 0;
+            int students = 0;
+            for (int i = 0; i < picked.size(); i++) {
+                SearchResultEntry e = picked.get(i);
+                if (i % 20 == 19) {
+                    c.delete(e.getDN());
+                    deleted++;
+                    continue;
+                }
+                List<Modification> mods = new ArrayList<>();
+                mods.add(new Modification(ModificationType.REPLACE, "givenName", e.getAttributeValue("givenName") + "-Bis"));
+                renamed++;
+                String[] classes = e.getAttributeValues("ENTEleveClasses");
+                if (classes != null && classes.length > 0 && students++ % 4 == 0) {
+                    String current = classes[0];
+                    List<String> options = classesBySchool.get(current.substring(0, current.indexOf('$')));
+                    String other = options.get((options.indexOf(current) + 1) % options.size());
+                    if (!other.equals(current)) {
+                        mods.add(new Modification(ModificationType.REPLACE, "ENTEleveClasses", other));
+                        moved++;
+                    }
+                }
+                c.modify(e.getDN(), mods);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("peopleSeen", seen);
+            m.put("changedEntries", picked.size());
+            m.put("givenNameChanged", renamed);
+            m.put("classChanged", moved);
+            m.put("deleted", deleted);
+            m.put("millis", ms(t0));
+            log.printf("LDAP changes: %s%n", m);
+            return m;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ output
+
+    public static String table(Result r) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "ent-sync bench: %s people, %s schools, %s, page size %s, %s cores, max heap %s MB%n",
+                r.setup().get("people"), r.setup().get("schools"), r.setup().get("database"), r.setup().get("pageSize"),
+                r.setup().get("cores"), r.setup().get("maxHeapMb")));
+        b.append(String.format(Locale.ROOT, "%-28s %9s %10s %9s %9s %9s %7s %-12s %6s%n",
+                "phase", "wall s", "entries/s", "rows", "changes", "heap MB", "gc ms", "floor", "ratio"));
+        for (Phase p : r.phases()) {
+            b.append(String.format(Locale.ROOT, "%-28s %9.2f %10.0f %9d %9d %9d %7d %-12s %6s%n", p.name(), p.millis() / 1000.0,
+                    p.entriesPerSecond(), p.rowsWritten(), p.changes(), p.peakHeapMb(), p.gcMillis(), p.floor() == null ? "" : p.floor(),
+                    p.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f", p.ratio())));
+        }
+        return b.toString();
+    }
+
+    public static void writeJson(Result r, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), r);
+    }
+
+    private static long ms(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    private static double perSecond(long n, long millis) {
+        return millis == 0 ? 0 : Math.round(n * 1000.0 / millis);
+    }
+
+    /** Peak heap of a phase (sum of the heap pools' peaks since the start: an upper bound) and its GC time. */
+    static final class HeapWatch {
+        private final long gcStart;
+
+        private HeapWatch() {
+            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (p.getType() == MemoryType.HEAP) p.resetPeakUsage();
+            }
+            gcStart = gcTotal();
+        }
+
+        static HeapWatch start() {
+            return new HeapWatch();
+        }
+
+        long peakMb() {
+            long sum = 0;
+            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (p.getType() == MemoryType.HEAP) sum += p.getPeakUsage().getUsed();
+            }
+            return sum >> 20;
+        }
+
+        long gcMillis() {
+            return gcTotal() - gcStart;
+        }
+
+        private static long gcTotal() {
+            long t = 0;
+            for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) t += Math.max(0, g.getCollectionTime());
+            return t;
+        }
+    }
+
+    public static Dialect dialect(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "postgresql", "postgres", "pg" -> Dialect.POSTGRESQL;
+            case "mariadb", "mysql" -> Dialect.MARIADB;
+            case "h2" -> Dialect.H2;
+            default -> throw new org.entsync.config.ConfigException("--db: expected postgresql, mariadb or h2, got '" + name + "'");
+        };
+    }
+}

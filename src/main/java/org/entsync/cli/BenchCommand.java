@@ -1,0 +1,92 @@
+package org.entsync.cli;
+
+import org.entsync.bench.Bench;
+import org.entsync.bench.BenchDatabase;
+import org.entsync.moodle.Dialect;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures ent-sync against the floor on the same data: generates a directory, loads it into a fresh slapd "
+                + "(slapadd), prepares an empty Moodle schema in a new database, measures a plain paged LDAP read and a plain "
+                + "batched insert, then the first sync, a run with no change, a run after --change of the people changed and "
+                + "a --full run. Prints a table and writes JSON. Needs slapd/slapadd (apt-get install slapd)."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--people", defaultValue = "100000", description = "People in the directory (default ${DEFAULT-VALUE}).")
+    int people;
+
+    @Option(names = "--schools-size", defaultValue = "2000", description = "People per school: schools = people / this (default ${DEFAULT-VALUE}).")
+    int schoolSize;
+
+    @Option(names = "--db", defaultValue = "postgresql", description = "postgresql, mariadb or h2 (default ${DEFAULT-VALUE}).")
+    String db;
+
+    @Option(names = "--db-url", paramLabel = "URL", description = "Server url without database name (default jdbc:postgresql://127.0.0.1:5432/, "
+            + "jdbc:mariadb://127.0.0.1:3306/; H2: a file under --work).")
+    String dbUrl;
+
+    @Option(names = "--db-user", description = "Database user (default postgres / root / sa).")
+    String dbUser;
+
+    @Option(names = "--db-password", description = "Database password (default empty); env:NAME reads a variable.")
+    String dbPassword;
+
+    @Option(names = "--db-options", paramLabel = "K=V&...", description = "Extra JDBC url options for the bench database, e.g. reWriteBatchedInserts=false.")
+    String dbOptions;
+
+    @Option(names = "--page-size", defaultValue = "500", description = "LDAP page size, floor and sync (default ${DEFAULT-VALUE}).")
+    int pageSize;
+
+    @Option(names = "--change", defaultValue = "0.01", description = "Share of the people changed before the third run (default ${DEFAULT-VALUE}).")
+    double change;
+
+    @Option(names = "--seed", defaultValue = "8") long seed;
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Work folder (LDIF, slapd database, reports); default a new temporary folder.")
+    Path work;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Writes the results as JSON.")
+    Path out;
+
+    @Option(names = "--keep", description = "Keep the database and the work folder afterwards.")
+    boolean keep;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra ent-sync setting for the measured runs, e.g. --set entsync.ldap.pageSize=1000.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Dialect d = Bench.dialect(db);
+        String password = dbPassword != null && dbPassword.startsWith("env:") ? System.getenv(dbPassword.substring(4)) : dbPassword;
+        BenchDatabase.Server server = BenchDatabase.Server.defaults(d).with(dbUrl, dbUser, password, dbOptions);
+        Path dir = work != null ? work : Files.createTempDirectory("entsync-bench-");
+        Map<String, String> settings = new LinkedHashMap<>();
+        set.forEach((k, v) -> settings.put(k.startsWith("entsync.") ? k : "entsync." + k, v));
+        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep);
+        try {
+            Bench.Result r = new Bench(o, System.err).run();
+            System.out.print(Bench.table(r));
+            if (out != null) {
+                Bench.writeJson(r, out);
+                System.out.println("wrote " + out);
+            }
+            return 0;
+        } finally {
+            if (!keep) deleteTree(dir);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception e) {
+            // best effort: a temporary folder
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package org.entsync.diff;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The keys of one entity that a run saw unchanged, kept in memory instead of an UPDATE of their index rows: a set
+ * of 64-bit key hashes (open addressing, 16 bytes per key at most: 16 MB for a million people). Two different keys
+ * with the same 64-bit hash (odds about n / 2^64 per key) would only make the removal of one of them wait for the
+ * next run, never remove anything that was seen.
+ */
+public final class SeenKeys {
+    private long[] table = new long[1024];
+    private int size;
+    private boolean hasZero;
+    private volatile boolean others;
+
+    /** Adds a key; true when it was not there yet. */
+    public synchronized boolean add(String key) {
+        long h = hash(key);
+        if (h == 0) {
+            boolean added = !hasZero;
+            hasZero = true;
+            if (added) size++;
+            return added;
+        }
+        if ((size + 1) * 2L > table.length) grow();
+        if (!insert(table, h)) return false;
+        size++;
+        return true;
+    }
+
+    public synchronized boolean contains(String key) {
+        long h = hash(key);
+        if (h == 0) return hasZero;
+        int mask = table.length - 1;
+        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
+            long v = table[i];
+            if (v == 0) return false;
+            if (v == h) return true;
+        }
+    }
+
+    /** Keys of another kind (failed entries) were added: the set is not only unchanged active rows. */
+    public void markOthers() {
+        others = true;
+    }
+
+    public boolean hasOthers() {
+        return others;
+    }
+
+    public synchronized int size() {
+        return size;
+    }
+
+    private static boolean insert(long[] t, long h) {
+        int mask = t.length - 1;
+        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
+            long v = t[i];
+            if (v == 0) {
+                t[i] = h;
+                return true;
+            }
+            if (v == h) return false;
+        }
+    }
+
+    private void grow() {
+        long[] t = new long[table.length * 2];
+        for (long v : table) if (v != 0) insert(t, v);
+        table = t;
+    }
+
+    /** FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer. */
+    static long hash(String key) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "SeenKeys[" + size + "]";
+    }
+}

@@ -1,0 +1,67 @@
+package org.entsync.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.entsync.moodle.Dialect;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * CI smoke test of the benchmark itself (issue 8): the whole bench code path at 1 000 people on PostgreSQL, real
+ * slapd. It checks that the table is complete and the runs did what they say; no timing is asserted.
+ */
+class BenchSmokeTest {
+
+    @Test
+    void benchAt1000PeopleOnPostgresProducesACompleteTable(@TempDir Path work) throws Exception {
+        BenchDirectory.requireAvailable();
+        Path json = work.resolve("bench.json");
+        Bench.Options o = new Bench.Options(1000, 2000, 8L, BenchDatabase.Server.defaults(Dialect.POSTGRESQL), work.resolve("w"), json,
+                100, 0.01, Map.of(), false);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Bench.Result r = new Bench(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        Bench.writeJson(r, json);
+
+        List<String> names = r.phases().stream().map(Bench.Phase::name).toList();
+        assertEquals(List.of("floor: LDAP paged read", "floor: batched insert", "sync 1: first (full)", "sync 2: no change",
+                "sync 3: 1 % changed", "sync 4: --full, no change"), names, log.toString(StandardCharsets.UTF_8));
+        for (Bench.Phase p : r.phases()) {
+            assertTrue(p.millis() >= 0 && p.entries() > 0 && p.peakHeapMb() > 0, p.toString());
+            if (p.name().startsWith("sync")) {
+                assertEquals("success", p.outcome(), p.toString());
+                assertNotNull(p.ratio(), p.toString());
+                assertTrue(p.entries() >= 1000, p.toString()); // every person (+ structures) read
+            }
+        }
+        Bench.Phase read = r.phases().get(0);
+        assertEquals(1000, read.entries());
+        Bench.Phase first = r.phases().get(2);
+        Bench.Phase same = r.phases().get(3);
+        Bench.Phase changed = r.phases().get(4);
+        assertTrue(first.changes() > 1000, "first sync creates users, memberships, assignments: " + first);
+        assertEquals(0, same.changes(), "nothing changed: " + same);
+        assertTrue(changed.changes() > 0, "1 % changed: " + changed);
+        // the insert floor wrote as many rows as the first sync put into the four tables
+        Map<String, Long> written = r.firstSyncRows();
+        long expected = written.get("user") + written.get("context(user)") + written.get("cohort_members") + written.get("role_assignments");
+        assertEquals(expected, r.phases().get(1).rowsWritten());
+        assertTrue(written.get("user") > 800, written.toString());
+
+        String table = Bench.table(r);
+        for (String n : names) assertTrue(table.contains(n), table);
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals(6, j.get("phases").size());
+        assertEquals(1000, j.get("setup").get("people").asInt());
+    }
+}
