@@ -103,7 +103,20 @@ public final class Slapd implements AutoCloseable {
         return start(workDir, suffix, ldif, DEFAULT_SIZE_LIMIT, tls);
     }
 
+    /**
+     * As {@link #start(Path, String, Path)}, with extra lines in the database section, placed before the catch-all
+     * {@code limits *} line so that e.g. {@code limits dn.exact="cn=limited,<suffix>" size.prtotal=50} applies to
+     * that (non-root) bind DN: the rootdn bypasses every limit.
+     */
+    public static Slapd start(Path workDir, String suffix, Path ldif, List<String> extraDatabaseLines) throws IOException {
+        return start(workDir, suffix, ldif, DEFAULT_SIZE_LIMIT, null, extraDatabaseLines);
+    }
+
     private static Slapd start(Path workDir, String suffix, Path ldif, int sizeLimit, TlsMaterial tls) throws IOException {
+        return start(workDir, suffix, ldif, sizeLimit, tls, List.of());
+    }
+
+    private static Slapd start(Path workDir, String suffix, Path ldif, int sizeLimit, TlsMaterial tls, List<String> extraDatabaseLines) throws IOException {
         requireAvailable();
         workDir = workDir.toAbsolutePath();
         Path db = workDir.resolve("db");
@@ -111,7 +124,11 @@ public final class Slapd implements AutoCloseable {
         int port = freePort();
         int ldapsPort = tls == null ? -1 : freePort(port);
         Path conf = workDir.resolve("slapd.conf");
-        Files.writeString(conf, config(workDir, db, suffix, sizeLimit, tls), StandardCharsets.UTF_8);
+        String config = config(workDir, db, suffix, sizeLimit, tls);
+        if (!extraDatabaseLines.isEmpty()) {
+            config = config.replace("limits * size.prtotal=unlimited\n", String.join("\n", extraDatabaseLines) + "\nlimits * size.prtotal=unlimited\n");
+        }
+        Files.writeString(conf, config, StandardCharsets.UTF_8);
 
         if (ldif != null) {
             List<String> cmd = List.of(SLAPADD.toString(), "-q", "-f", conf.toString(), "-l", ldif.toAbsolutePath().toString());
@@ -290,6 +307,12 @@ public final class Slapd implements AutoCloseable {
 
     public Path workDir() {
         return workDir;
+    }
+
+    /** The slapd process id (for SIGSTOP / SIGCONT in fault-injection tests). */
+    public long pid() {
+        if (process == null) throw new IllegalStateException("slapd not started");
+        return process.pid();
     }
 
     public boolean running() {

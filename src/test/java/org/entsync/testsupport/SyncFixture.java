@@ -31,12 +31,17 @@ public final class SyncFixture implements AutoCloseable {
     private final Path work;
 
     public SyncFixture(TestDatabase db, GeneratorOptions options) throws Exception {
+        this(db, options, List.of());
+    }
+
+    /** As above, with extra slapd database configuration lines (see {@link Slapd#start(Path, String, Path, List)}). */
+    public SyncFixture(TestDatabase db, GeneratorOptions options, List<String> slapdDatabaseLines) throws Exception {
         Slapd.requireAvailable();
         this.db = db;
         this.work = Files.createTempDirectory("entsync-" + db.name());
         Path ldif = work.resolve("directory.ldif");
         this.directory = SdetGenerator.writeLdif(options, ldif);
-        this.slapd = Slapd.start(work.resolve("slapd"), options.suffix(), ldif);
+        this.slapd = Slapd.start(work.resolve("slapd"), options.suffix(), ldif, slapdDatabaseLines);
         this.engine = new SyncEngine(Path.of("routes"));
     }
 
