@@ -81,7 +81,13 @@ public final class UserSink {
             }
             report(rows, report);
         } catch (SQLException e) {
-            c.rollback();
+            try {
+                c.rollback();
+            } catch (SQLException rollbackFailed) {
+                // the connection is gone (killed, network): report why the write failed, not that rollback could not run
+                e.addSuppressed(rollbackFailed);
+                throw e;
+            }
             if (Sql.isConnectionLoss(e) || page.size() == 1) {
                 if (page.size() == 1 && !Sql.isConnectionLoss(e)) {
                     PendingChange p = page.get(0);
