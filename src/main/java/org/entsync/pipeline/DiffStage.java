@@ -51,7 +51,10 @@ public final class DiffStage {
                     changed.add(new PendingChange(r, ix));
                 }
             }
-            if (!seenUnchanged.isEmpty() && !run.options().dryRun()) {
+            if (run.options().dryRun()) {
+                run.dryRunSeen(entity, byKey.keySet());
+                run.dryRunSeen(entity, page.failedKeys());
+            } else if (!seenUnchanged.isEmpty()) {
                 run.target().index().markSeen(c, entity, seenUnchanged, run.runId());
                 c.commit();
             }

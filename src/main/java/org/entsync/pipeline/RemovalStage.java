@@ -28,6 +28,8 @@ public final class RemovalStage {
         String policy = run.config().removal().policy();
         try (Connection c = run.target().connection()) {
             List<IndexRow> unseen = run.target().index().unseen(c, entity, run.runId());
+            // a dry run marks nothing seen in the index: what it saw is kept in memory instead
+            if (run.options().dryRun()) unseen = unseen.stream().filter(r -> !run.seenInDryRun(entity, r.key())).toList();
             long active = run.target().index().countActive(c, entity);
             RemovalGuard.Decision d = RemovalGuard.decide(report.isExtractionComplete(), run.seen(entity), unseen.size(), active,
                     run.config().removal().maxShare(), run.options().forceRemovals());

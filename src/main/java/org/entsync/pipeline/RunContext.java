@@ -26,6 +26,7 @@ public final class RunContext {
     private final StructureDirectory structures = new StructureDirectory();
     private final Map<String, Object> sinks = new ConcurrentHashMap<>();
     private final Map<String, long[]> seen = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Set<String>> dryRunSeen = new ConcurrentHashMap<>();
     private long runId;
 
     public RunContext(SyncConfig config, RunOptions options, TargetDatabase target, LdapConnector ldap, Map<String, EntityMapping> mappings) {
@@ -96,6 +97,16 @@ public final class RunContext {
     /** Entries of this entity found in the directory and in scope (synced, unchanged or failed). */
     void addSeen(String entity, long n) {
         seen.computeIfAbsent(entity, e -> new long[1])[0] += n;
+    }
+
+    /** Dry run only: the keys this run saw, which a dry run cannot record in the index (lastseen). */
+    void dryRunSeen(String entity, java.util.Collection<String> keys) {
+        dryRunSeen.computeIfAbsent(entity, e -> ConcurrentHashMap.newKeySet()).addAll(keys);
+    }
+
+    boolean seenInDryRun(String entity, String key) {
+        java.util.Set<String> s = dryRunSeen.get(entity);
+        return s != null && s.contains(key);
     }
 
     long seen(String entity) {
