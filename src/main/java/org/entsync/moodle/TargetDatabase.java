@@ -82,7 +82,7 @@ public final class TargetDatabase implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw new ConfigException(where + ": cannot connect (" + safeMessage(e) + ")");
+            throw new ConfigException(where + ": cannot connect (" + safeMessage(e) + lastError(e) + ")");
         }
         try (Connection c = dataSource.getConnection()) {
             List<String> missing = MoodleSchemaChecker.missing(c, sql.prefix(), required);
@@ -130,6 +130,16 @@ public final class TargetDatabase implements AutoCloseable {
                 // not ours to fix (another owner): the folder permissions still apply
             }
         }
+    }
+
+    /**
+     * The pool's "Connection is not available, request timed out after 15001ms" hides why: the driver's last error
+     * (wrong password, unknown database, connection refused) is its cause.
+     */
+    private static String lastError(SQLException e) {
+        Throwable cause = e.getCause();
+        if (cause == null || cause == e || cause.getMessage() == null) return "";
+        return "; last error: " + SyncConfig.redactUrl(cause.getMessage().replaceAll("\\s+", " ").trim());
     }
 
     /** Driver messages can echo a url; strip any password from them. */
