@@ -46,7 +46,19 @@ public final class SyncEngine implements AutoCloseable {
 
     /** Runs one instance's sync through the routes and returns its report (its outcome says how it ended). */
     public RunReport run(RunContext run) {
-        producer.requestBody("direct:sync", run);
+        try {
+            producer.requestBody("direct:sync", run);
+        } catch (org.apache.camel.CamelExecutionException e) {
+            // only what fails outside the route's doTry gets here: opening the run (its entsync_run row), e.g. the
+            // database connection lost at that moment. The run failed: say so like any other failure.
+            Throwable root = e.getCause() == null ? e : e.getCause();
+            RunReport r = run.report();
+            r.error = root instanceof java.sql.SQLException s ? "Moodle database: " + org.entsync.moodle.TargetDatabase.safeMessage(s) : String.valueOf(root.getMessage());
+            r.endedAt = System.currentTimeMillis();
+            r.outcome = org.entsync.report.Outcome.FAILED.label;
+            r.exitCode = org.entsync.report.Outcome.FAILED.exitCode;
+            org.slf4j.LoggerFactory.getLogger(SyncEngine.class).error("run of instance {} could not be opened: {}", r.instance, r.error);
+        }
         return run.report();
     }
 
