@@ -130,6 +130,53 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
         assertConverges();
     }
 
+    @Test
+    @Order(3)
+    void databaseRefusingToOpenTheRunFailsItCleanly() throws Exception {
+        long users = count("SELECT COUNT(*) FROM {p}user");
+        renameStudents(3, "Refused");
+        update("ALTER TABLE {p}entsync_run ADD CONSTRAINT entsync_test_chk CHECK (outcome <> 'running')");
+        try {
+            RunReport r = fx.sync(settings(), RunOptions.defaults());
+            journal.add(dialect() + " run row refused: outcome " + r.outcome + " (exit " + r.exitCode + "): " + r.error);
+            assertEquals(Outcome.FAILED.label, r.outcome);
+            assertEquals(1, r.exitCode);
+            assertTrue(r.error.startsWith("Moodle database: "), r.error);
+            assertEquals(users, count("SELECT COUNT(*) FROM {p}user"));
+            assertEquals(0, count("SELECT COUNT(*) FROM {p}user WHERE firstname LIKE 'Refused%'"), "nothing written");
+        } finally {
+            update("ALTER TABLE {p}entsync_run DROP CONSTRAINT entsync_test_chk");
+        }
+        assertConverges();
+    }
+
+    @Test
+    @Order(4)
+    void databaseRefusingEveryWriteFailsEachEntryAloneAndChangesNothing() throws Exception {
+        List<String> renamed = renameStudents(3, "Full");
+        // a constraint every new dirty-user flag violates (existing ones removed from both databases first)
+        update("DELETE FROM {p}cache_flags");
+        try (Connection c = reference.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("DELETE FROM " + PREFIX + "cache_flags");
+        }
+        update("ALTER TABLE {p}cache_flags ADD CONSTRAINT entsync_test_full CHECK (flagtype <> 'accesslib/dirtyusers')");
+        try {
+            RunReport r = fx.sync(settings(), RunOptions.defaults());
+            EntityReport u = r.entities.get("users");
+            journal.add(dialect() + " every write refused: outcome " + r.outcome + ", updated " + u.get(EntityReport.Count.updated) + ", failed "
+                    + u.get(EntityReport.Count.failed) + ": " + (u.getFailures().isEmpty() ? "" : u.getFailures().get(0).reason().replaceAll("\\s+", " ")));
+            assertEquals(Outcome.SUCCESS.label, r.outcome, () -> "error " + r.error);
+            assertEquals(3, u.get(EntityReport.Count.failed));
+            assertEquals(0, u.get(EntityReport.Count.updated));
+            assertTrue(u.getFailures().stream().allMatch(f -> renamed.contains(f.key()) && f.reason().startsWith("Moodle refused the write: ")), u.getFailures().toString());
+            assertEquals(0, count("SELECT COUNT(*) FROM {p}user WHERE firstname LIKE 'Full%'"), "each page rolled back");
+            assertEquals(0, count("SELECT COUNT(*) FROM {p}user WHERE suspended = 1"), "nothing removed");
+        } finally {
+            update("ALTER TABLE {p}cache_flags DROP CONSTRAINT entsync_test_full");
+        }
+        assertConverges();
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     /**
