@@ -82,6 +82,14 @@ public final class BenchDirectory implements AutoCloseable {
 
     /** Starts a slapd on a free port loaded with {@code ldif} (null: empty database); {@code tls} may be null. */
     public static BenchDirectory start(Path workDir, String suffix, Path ldif, int sizeLimit, Tls tls) throws IOException {
+        return start(workDir, suffix, ldif, sizeLimit, tls, List.of());
+    }
+
+    /**
+     * As above, with extra lines in the database section, placed before the catch-all {@code limits *} line so that
+     * e.g. {@code limits dn.exact="cn=limited,<suffix>" size.prtotal=50} applies to that (non-root) bind DN.
+     */
+    public static BenchDirectory start(Path workDir, String suffix, Path ldif, int sizeLimit, Tls tls, List<String> extraDatabaseLines) throws IOException {
         requireAvailable();
         if (tls != null) {
             for (Path p : List.of(tls.certFile(), tls.keyFile(), tls.caFile())) {
@@ -94,7 +102,11 @@ public final class BenchDirectory implements AutoCloseable {
         int port = freePort();
         int ldapsPort = tls == null ? -1 : freePort(port);
         Path conf = workDir.resolve("slapd.conf");
-        Files.writeString(conf, config(workDir, db, suffix, sizeLimit, tls), StandardCharsets.UTF_8);
+        String config = config(workDir, db, suffix, sizeLimit, tls);
+        if (!extraDatabaseLines.isEmpty()) {
+            config = config.replace("limits * size.prtotal=unlimited\n", String.join("\n", extraDatabaseLines) + "\nlimits * size.prtotal=unlimited\n");
+        }
+        Files.writeString(conf, config, StandardCharsets.UTF_8);
         if (ldif != null) slapadd(workDir, conf, ldif);
         BenchDirectory s = new BenchDirectory(workDir, conf, suffix, port, ldapsPort, tls);
         s.launch();

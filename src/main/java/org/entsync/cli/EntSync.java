@@ -25,6 +25,14 @@ public final class EntSync implements Runnable {
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new EntSync());
+        // picocli echoes unmatched arguments ("Unknown options: '--sett', 'entsync.ldap.password=...'"): redact them
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("ent-sync: " + redact(ex.getMessage(), a));
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof ConfigException) {
                 cmd.getErr().println("ent-sync: " + ex.getMessage());
@@ -34,6 +42,21 @@ public final class EntSync implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * A parse error message without secrets: the value of any argument whose key names a password or secret
+     * ({@code entsync.ldap.password=...}, {@code --password=...}) is replaced by ****.
+     */
+    static String redact(String message, String[] args) {
+        String m = String.valueOf(message);
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq > 0 && eq < a.length() - 1 && a.substring(0, eq).toLowerCase(java.util.Locale.ROOT).matches(".*(password|secret|passwd|pwd).*")) {
+                m = m.replace(a, a.substring(0, eq + 1) + "****");
+            }
+        }
+        return m.replaceAll("(?i)(password[A-Za-z0-9_.]*=)[^'\\s,]+", "$1****");
     }
 
     @Override

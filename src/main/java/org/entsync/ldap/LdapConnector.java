@@ -170,6 +170,22 @@ public final class LdapConnector {
         return oneLine(m);
     }
 
+    /**
+     * Whether the failure is a failed TLS handshake or a refused certificate / host name: retrying cannot help. A bare
+     * {@link SSLException} (e.g. a connection reset on an established TLS connection) is not one of these.
+     */
+    public static boolean isTlsFailure(LDAPException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StrictHostNameVerifier.HostNameMismatchException || t instanceof SSLHandshakeException
+                    || t instanceof CertificateException || t instanceof CertPathBuilderException || t instanceof CertPathValidatorException
+                    || t.getClass().getName().endsWith("ValidatorException")) {
+                return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
+
     private static String tlsProblem(LDAPException e) {
         Throwable innermost = e;
         boolean handshake = false;

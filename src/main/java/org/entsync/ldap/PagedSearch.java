@@ -139,10 +139,13 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
                 entriesRead += page.size();
                 pagesRead++;
                 if (page.isEmpty() && done) return null;
+                testPageDelay();
                 return page;
             } catch (LDAPException e) {
                 closeQuietly();
-                boolean transientFailure = !e.getResultCode().isConnectionUsable() || e.getResultCode() == ResultCode.TIMEOUT;
+                // a certificate or host name problem will not go away by itself: never retried
+                boolean transientFailure = (!e.getResultCode().isConnectionUsable() || e.getResultCode() == ResultCode.TIMEOUT)
+                        && !LdapConnector.isTlsFailure(e);
                 if (pagesRead > 0 || attempt >= retries || !transientFailure) {
                     done = true;
                     throw new LdapReadException(what + ": LDAP search of " + base + " failed after " + entriesRead
@@ -154,6 +157,24 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
                 sleep(wait);
             }
         }
+    }
+
+    /**
+     * Hidden, test-only: system property {@code entsync.test.pageDelayMs} (or environment variable
+     * {@code ENTSYNC_TEST_PAGE_DELAY_MS}) slows every page by that many milliseconds, so that fault-injection tests
+     * (kill -9, slapd stopped, connection killed) can strike in the middle of a run. Not a setting: never documented
+     * in application.properties, 0 when absent.
+     */
+    private static void testPageDelay() {
+        String v = System.getProperty("entsync.test.pageDelayMs", System.getenv("ENTSYNC_TEST_PAGE_DELAY_MS"));
+        if (v == null || v.isBlank()) return;
+        long ms;
+        try {
+            ms = Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        if (ms > 0) sleep(ms);
     }
 
     private static void sleep(long ms) {

@@ -59,6 +59,11 @@ public final class CohortMapping {
         this.salt = salt;
     }
 
+    /** The mapping file's content and the settings it depends on, as a hash salt. */
+    public String salt() {
+        return salt;
+    }
+
     public static CohortMapping load(MappingLoader loader, String yearPrefix) {
         String file = loader.profile() + "/cohorts.yaml";
         byte[] bytes = loader.read(file);

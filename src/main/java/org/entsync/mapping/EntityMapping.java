@@ -31,6 +31,11 @@ public final class EntityMapping {
         this.settings = settings;
     }
 
+    /** The mapping file's content and the settings it depends on, as a hash salt. */
+    public String salt() {
+        return salt;
+    }
+
     public String entity() {
         return entity;
     }

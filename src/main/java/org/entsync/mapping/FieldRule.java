@@ -197,7 +197,7 @@ public final class FieldRule {
                 value = format.render(n -> n.equals("value") ? current : ctx.resolve(n, ps));
                 if (value == null) continue;
             }
-            if (!value.isEmpty()) out.add(value);
+            if (!invisible(value)) out.add(value);
         }
         return out;
     }
@@ -222,10 +222,12 @@ public final class FieldRule {
             }
         }
         if (maxLength != null) {
+            // Moodle's columns (PostgreSQL VARCHAR, MariaDB utf8mb4) count characters, i.e. code points, not UTF-16 units
             String joined = String.join(join, values);
-            if (joined.length() > maxLength) {
+            int length = joined.codePointCount(0, joined.length());
+            if (length > maxLength) {
                 if (!truncate) {
-                    throw new MappingException(name, joined, "value is " + joined.length() + " characters long, Moodle's column holds " + maxLength);
+                    throw new MappingException(name, joined, "value is " + length + " characters long, Moodle's column holds " + maxLength);
                 }
                 return List.of(cut(joined, maxLength));
             }
@@ -233,11 +235,18 @@ public final class FieldRule {
         return values;
     }
 
-    /** Cuts at a code point boundary so that no half surrogate pair is written. */
+    /** The first {@code max} code points: never half a surrogate pair, and an emoji counts as one character. */
     static String cut(String s, int max) {
-        int end = max;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) end--;
-        return s.substring(0, end);
+        if (s.codePointCount(0, s.length()) <= max) return s;
+        return s.substring(0, s.offsetByCodePoints(0, max));
+    }
+
+    /**
+     * Empty, or only spaces and invisible characters (NO-BREAK SPACE, ZERO WIDTH SPACE, BOM, bidi controls...): such a
+     * value is no value, so a required field made of it fails as missing instead of writing an invisible name.
+     */
+    static boolean invisible(String v) {
+        return v.codePoints().allMatch(cp -> Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT);
     }
 
     private static Pattern compile(String what, String regex) {

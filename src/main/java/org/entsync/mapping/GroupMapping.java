@@ -90,6 +90,11 @@ public final class GroupMapping {
         this.salt = salt;
     }
 
+    /** The mapping file's content and the settings it depends on, as a hash salt. */
+    public String salt() {
+        return salt;
+    }
+
     public static GroupMapping load(MappingLoader loader) {
         String file = loader.profile() + "/groups.yaml";
         byte[] bytes = loader.read(file);

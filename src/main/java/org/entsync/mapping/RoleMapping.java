@@ -61,6 +61,11 @@ public final class RoleMapping {
         this.salt = salt;
     }
 
+    /** The mapping file's content and the settings it depends on, as a hash salt. */
+    public String salt() {
+        return salt;
+    }
+
     public static RoleMapping load(MappingLoader loader, Function<String, String> settings) {
         String file = loader.profile() + "/roles.yaml";
         byte[] bytes = loader.read(file);

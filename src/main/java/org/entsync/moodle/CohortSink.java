@@ -310,6 +310,22 @@ public final class CohortSink {
         return remove.size();
     }
 
+    /** Those of these cohorts that still have members ent-sync added. */
+    public Set<Long> withMembers(Connection c, List<Long> cohortIds) throws SQLException {
+        Set<Long> out = new HashSet<>();
+        for (List<Long> chunk : Sql.chunks(cohortIds)) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT DISTINCT cohortid FROM {entsync_member} WHERE instance = ? AND cohortid IN ("
+                    + Sql.marks(chunk.size()) + ")"))) {
+                ps.setString(1, target.instance());
+                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 2, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getLong(1));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Deletes owned cohorts and their members (removal policy delete). */
     public void deleteCohorts(Connection c, List<Long> cohortIds) throws SQLException {
         for (List<Long> chunk : Sql.chunks(cohortIds)) {

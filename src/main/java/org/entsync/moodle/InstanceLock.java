@@ -69,6 +69,16 @@ public final class InstanceLock implements AutoCloseable {
                 LOG.warn("instance {}: took over a stale lock (no heartbeat for more than {} s)", target.instance(), expirySeconds);
                 return new InstanceLock(target, owner, expirySeconds);
             }
+            // a holder on this very machine whose process is gone (killed) need not be waited for
+            String current = Sql.stringValue(c, sql.q("SELECT owner FROM {entsync_lock} WHERE instance = ?"), target.instance());
+            if (current != null && deadLocalOwner(current)
+                    && Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND owner = ?"),
+                    owner, now, now, target.instance(), current) == 1) {
+                c.commit();
+                LOG.warn("instance {}: took over the lock of {}, a process of this machine that no longer exists", target.instance(), current);
+                return new InstanceLock(target, owner, expirySeconds);
+            }
+            c.rollback();
             try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT owner, acquired, heartbeat FROM {entsync_lock} WHERE instance = ?"))) {
                 ps.setString(1, target.instance());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -100,6 +110,18 @@ public final class InstanceLock implements AutoCloseable {
             c.commit();
         } catch (Exception e) {
             LOG.warn("instance {}: could not release the lock (it will expire): {}", target.instance(), e.getMessage());
+        }
+    }
+
+    /** "host:pid:..." naming this host and a pid that is not running any more. */
+    static boolean deadLocalOwner(String owner) {
+        String[] p = owner.split(":");
+        if (p.length < 3 || !PROCESS.startsWith(p[0] + ":")) return false;
+        try {
+            long pid = Long.parseLong(p[1]);
+            return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

@@ -6,6 +6,11 @@ import org.entsync.config.ConfigException;
 import org.entsync.config.SyncConfig;
 import org.entsync.diff.SyncIndex;
 
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -19,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * real Moodle (only the embedded H2 default gets one).
  */
 public final class TargetDatabase implements AutoCloseable {
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private final String instance;
     private final HikariDataSource dataSource;
     private final Sql sql;
@@ -49,6 +55,8 @@ public final class TargetDatabase implements AutoCloseable {
 
     public static TargetDatabase open(String instance, SyncConfig.Moodle cfg, Map<String, Set<String>> required) {
         Dialect dialect = Dialect.fromJdbcUrl(cfg.jdbcUrl());
+        Path h2File = dialect == Dialect.H2 ? h2File(cfg.jdbcUrl()) : null;
+        if (h2File != null) privateH2Folder(h2File.getParent());
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(cfg.jdbcUrl());
         hc.setUsername(cfg.user());
@@ -64,6 +72,7 @@ public final class TargetDatabase implements AutoCloseable {
         TargetDatabase t = new TargetDatabase(instance, ds, new Sql(dialect, cfg.prefix()));
         try {
             t.prepare(cfg, required);
+            if (h2File != null) privateH2Files(h2File);
             return t;
         } catch (RuntimeException e) {
             ds.close();
@@ -93,7 +102,7 @@ public final class TargetDatabase implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw new ConfigException(where + ": cannot connect (" + safeMessage(e) + ")");
+            throw new ConfigException(where + ": cannot connect (" + safeMessage(e) + lastError(e) + ")");
         }
         try (Connection c = dataSource.getConnection()) {
             List<String> missing = MoodleSchemaChecker.missing(c, sql.prefix(), required);
@@ -165,6 +174,51 @@ public final class TargetDatabase implements AutoCloseable {
     /** The category under which school categories are created (0 = top level). */
     public long parentCategoryId() {
         return parentCategoryId;
+    }
+
+    /** The database file of an embedded H2 url ({@code jdbc:h2:file:./data/moodle;...} or {@code jdbc:h2:./x}), else null. */
+    static Path h2File(String url) {
+        String rest = url.substring("jdbc:h2:".length());
+        int semi = rest.indexOf(';');
+        if (semi >= 0) rest = rest.substring(0, semi);
+        if (rest.startsWith("file:")) rest = rest.substring(5);
+        else if (rest.startsWith("mem:") || rest.startsWith("tcp:") || rest.startsWith("ssl:") || rest.startsWith("zip:")) return null;
+        if (rest.startsWith("~")) rest = System.getProperty("user.home") + rest.substring(1);
+        return rest.isEmpty() ? null : Path.of(rest).toAbsolutePath().normalize();
+    }
+
+    /** The H2 data folder holds the whole Moodle user table: created rwx------ when ent-sync creates it. */
+    private static void privateH2Folder(Path dir) {
+        if (dir == null || Files.exists(dir) || !POSIX) return;
+        try {
+            if (dir.getParent() != null && !Files.exists(dir.getParent())) privateH2Folder(dir.getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new ConfigException("setting entsync.moodle.jdbcUrl: cannot create the H2 data folder " + dir + " (" + e.getMessage() + ")");
+        }
+    }
+
+    /** ... and its files are rw------- whatever the umask. */
+    private static void privateH2Files(Path file) {
+        if (!POSIX) return;
+        for (String ext : new String[]{".mv.db", ".trace.db", ".lock.db"}) {
+            Path f = file.resolveSibling(file.getFileName() + ext);
+            try {
+                if (Files.exists(f)) Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException | UnsupportedOperationException e) {
+                // not ours to fix (another owner): the folder permissions still apply
+            }
+        }
+    }
+
+    /**
+     * The pool's "Connection is not available, request timed out after 15001ms" hides why: the driver's last error
+     * (wrong password, unknown database, connection refused) is its cause.
+     */
+    private static String lastError(SQLException e) {
+        Throwable cause = e.getCause();
+        if (cause == null || cause == e || cause.getMessage() == null) return "";
+        return "; last error: " + SyncConfig.redactUrl(cause.getMessage().replaceAll("\\s+", " ").trim());
     }
 
     /** Driver messages can echo a url; strip any password from them. */

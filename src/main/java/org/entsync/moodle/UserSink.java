@@ -42,6 +42,7 @@ public final class UserSink {
     private final boolean dryRun;
     private Map<String, Long> profileFieldIds;
     private Map<String, Long> uncommittedFieldIds;
+    private Set<Long> protectedIds;
 
     public UserSink(TargetDatabase target, SyncConfig.Users users, EntityMapping mapping, boolean dryRun) {
         this.target = target;
@@ -81,7 +82,13 @@ public final class UserSink {
             }
             report(rows, report);
         } catch (SQLException e) {
-            c.rollback();
+            try {
+                c.rollback();
+            } catch (SQLException rollbackFailed) {
+                // the connection is gone (killed, network): report why the write failed, not that rollback could not run
+                e.addSuppressed(rollbackFailed);
+                throw e;
+            }
             if (Sql.isConnectionLoss(e) || page.size() == 1) {
                 if (page.size() == 1 && !Sql.isConnectionLoss(e)) {
                     PendingChange p = page.get(0);
@@ -174,11 +181,32 @@ public final class UserSink {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         Row r = byKey.get(rs.getString(adoptColumn));
-                        if (r != null && r.id == 0) attach(r, rs, true);
+                        if (r != null && r.id == 0) {
+                            if (protectedAccounts(c).contains(rs.getLong(1))) {
+                                // fails the page, which is then replayed entry by entry: this entry alone fails with the reason
+                                throw new SQLException(adoptColumn + " '" + rs.getString(adoptColumn) + "' is Moodle's guest or a site administrator account "
+                                        + "(config siteguest/siteadmins): ent-sync never adopts it");
+                            }
+                            attach(r, rs, true);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /** The guest and site administrator ids ($CFG->siteguest, $CFG->siteadmins): never adopted, whatever their username. */
+    private Set<Long> protectedAccounts(Connection c) throws SQLException {
+        if (protectedIds == null) {
+            Set<Long> ids = new java.util.HashSet<>();
+            for (String name : List.of("siteguest", "siteadmins")) {
+                String v = Sql.stringValue(c, target.sql().q("SELECT value FROM {config} WHERE name = ?"), name);
+                if (v == null) continue;
+                for (String id : v.split(",")) if (id.trim().matches("\\d+")) ids.add(Long.parseLong(id.trim()));
+            }
+            protectedIds = ids;
+        }
+        return protectedIds;
     }
 
     private void attach(Row r, ResultSet rs, boolean adopted) throws SQLException {

@@ -54,9 +54,12 @@ public final class DiffStage {
                 }
             }
             // remembered in memory, not written: a run where nothing changed writes nothing (SyncIndex.unseen
-            // leaves these keys out of the removal candidates)
+            // leaves these keys out of the removal candidates); a dry run also remembers what it would have written,
+            // since its writes are rolled back
             run.target().index().rememberSeen(indexEntity, seenUnchanged, run.runId());
-            run.target().index().rememberFailed(indexEntity, page.failedKeys(), run.runId());
+            List<String> notIndexed = new ArrayList<>(page.failedKeys());
+            if (run.options().dryRun()) changed.forEach(p -> notIndexed.add(p.record().key())); // its writes are rolled back
+            run.target().index().rememberFailed(indexEntity, notIndexed, run.runId());
             c.rollback(); // read only
         }
         run.addSeen(entity, records.size() + page.failedKeys().size());

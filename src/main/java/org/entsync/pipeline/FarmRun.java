@@ -58,6 +58,21 @@ public final class FarmRun {
         return structureEntries;
     }
 
+    private volatile String structuresFingerprint = "";
+
+    /** A hash of the structures read (lookups feed the mappings): a renamed school re-maps everyone. */
+    public String structuresFingerprint() {
+        return structuresFingerprint;
+    }
+
+    void structuresRead() {
+        List<String> parts = new ArrayList<>();
+        structureEntries.stream().sorted((a, b) -> a.getDN().compareToIgnoreCase(b.getDN()))
+                .forEach(e -> parts.add(org.entsync.diff.EntryFingerprint.of(e, "")));
+        structuresFingerprint = org.entsync.diff.EntryFingerprint.combine(parts);
+        runs.forEach(r -> r.structuresFingerprint(structuresFingerprint));
+    }
+
     /** The first run's settings stand for the directory (all instances of a farm share it). */
     RunContext lead() {
         return runs.get(0);

@@ -42,6 +42,7 @@ public final class ReadStage {
             }
             for (RunContext r : farm.getActiveRuns()) r.report().ldapEntriesRead += pages.entriesRead();
         }
+        farm.structuresRead();
         if (farm.structures().size() == 0) {
             throw new LdapReadException("structures: no ENTStructure entry under " + cfg.structuresBase()
                     + " (check entsync.ldap.structuresBase); nothing can be synced without them", null);
@@ -95,7 +96,10 @@ public final class ReadStage {
         String msg = ldap != null ? ldap.getMessage() : String.valueOf(e);
         LOG.error("{}: extraction incomplete: {}", source, msg);
         for (RunContext run : farm.getActiveRuns()) {
-            for (String entity : run.entitiesOf(source)) run.report(RunOptions.indexEntityOf(entity)).extractionFailed(msg);
+            for (String entity : run.entitiesOf(source)) {
+                run.report(RunOptions.indexEntityOf(entity)).extractionFailed(msg);
+                if (entity.equals("cohorts")) run.report(org.entsync.moodle.CohortSink.DEFINITIONS).extractionFailed(msg);
+            }
         }
     }
 

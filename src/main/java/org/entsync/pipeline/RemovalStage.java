@@ -33,6 +33,7 @@ public final class RemovalStage {
         EntityReport report = run.report(records);
         try (Connection c = run.target().connection()) {
             if (entity.equals("cohorts")) releaseOtherYears(run, c);
+            if (entity.equals(UserSink.ENTITY)) forgetGonePeople(run, c, report);
             List<IndexRow> unseen = run.target().index().unseen(c, records, run.runId());
             if (guarded(run, c, entity, records, report, unseen)) {
                 long now = run.nowSeconds();
@@ -87,6 +88,13 @@ public final class RemovalStage {
         groups.time("write", (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /** People fingerprints of entries no longer in the directory: they would never be probed again. */
+    private static void forgetGonePeople(RunContext run, Connection c, EntityReport report) throws SQLException {
+        if (!report.isExtractionComplete() || run.options().dryRun()) return;
+        List<IndexRow> gone = run.target().index().unseen(c, UnchangedPeople.ENTITY, run.runId());
+        if (!gone.isEmpty()) run.target().index().delete(c, UnchangedPeople.ENTITY, gone.stream().map(IndexRow::key).toList());
+    }
+
     /** The guard: false (and reported) when removals must not happen. */
     private static boolean guarded(RunContext run, Connection c, String entity, String records, EntityReport report, List<IndexRow> unseen) throws SQLException {
         if (unseen.isEmpty()) return false;
@@ -127,6 +135,9 @@ public final class RemovalStage {
     private static void removeCohorts(RunContext run, Connection c) throws SQLException {
         EntityReport report = run.report(CohortSink.DEFINITIONS);
         List<IndexRow> unseen = run.target().index().unseen(c, CohortSink.DEFINITIONS, run.runId());
+        // people skipped as unchanged still belong to their cohorts: a cohort whose source disappeared has no member left
+        java.util.Set<Long> referenced = WriteStage.cohortSink(run).withMembers(c, unseen.stream().map(IndexRow::moodleId).toList());
+        unseen = unseen.stream().filter(r -> !referenced.contains(r.moodleId())).toList();
         if (!guarded(run, c, "cohorts", CohortSink.DEFINITIONS, report, unseen)) return;
         long now = run.nowSeconds();
         List<String> keys = unseen.stream().map(IndexRow::key).toList();

@@ -49,6 +49,33 @@ public final class RunContext {
         this.structureEntries = entries;
     }
 
+    private String structuresFingerprint = "";
+    private String peopleSalt;
+
+    void structuresFingerprint(String f) {
+        this.structuresFingerprint = f;
+        this.peopleSalt = null;
+    }
+
+    /**
+     * Everything the records derived from a person depend on besides the entry itself: the mapping files, the
+     * settings they use, the structures and the entities of this run. Part of each person's fingerprint.
+     */
+    public synchronized String peopleSalt() {
+        if (peopleSalt == null) {
+            List<String> parts = new java.util.ArrayList<>();
+            parts.add(String.join(",", new java.util.TreeSet<>(options.entities())));
+            parts.add(structuresFingerprint);
+            parts.add(String.join(",", config.schools()));
+            if (mappings.users() != null) parts.add(mappings.users().salt());
+            if (mappings.cohorts() != null) parts.add(mappings.cohorts().salt());
+            if (mappings.roles() != null) parts.add(mappings.roles().salt());
+            if (mappings.groups() != null) parts.add(mappings.groups().salt());
+            peopleSalt = org.entsync.diff.EntryFingerprint.combine(parts);
+        }
+        return peopleSalt;
+    }
+
     /** Whether this run still takes pages: a run that failed, or could not get its lock, is left out. */
     public boolean isActive() {
         return !stopped;

@@ -50,6 +50,26 @@ public final class RunControl {
     private static void start(RunContext run) throws SQLException {
         TargetDatabase t = run.target();
         RunReport r = run.report();
+        if (run.options().dryRun()) {
+            // a dry run writes nothing, not even its history row: it borrows the next run id (removal candidates are
+            // the rows last seen before it) and its report files get a name of their own
+            try (Connection c = t.connection()) {
+                run.runId(Sql.longValue(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM " + t.sql().t("entsync_run")));
+                c.rollback();
+            }
+            LOG.info("dry run of instance {} started ({}, {}), as run {}", r.instance, r.mode, r.trigger, run.runId());
+            return;
+        }
+        if (run.options().dryRun()) {
+            // a dry run writes nothing, not even its history row: it borrows the next run id (removal candidates are
+            // the rows last seen before it) and its report file gets a name of its own
+            try (Connection c = t.connection()) {
+                run.runId(Sql.longValue(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM " + t.sql().t("entsync_run")));
+                c.rollback();
+            }
+            LOG.info("dry run of instance {} started ({}, {}), as run {}", r.instance, r.mode, r.trigger, run.runId());
+            return;
+        }
         try (Connection c = t.connection();
              PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.sql().t("entsync_run") + " (instance, runtrigger, mode, timestart, outcome) VALUES (?, ?, ?, ?, ?)",
                      new String[]{"id"})) {
@@ -127,7 +147,7 @@ public final class RunControl {
         r.outcome = o.label;
         r.exitCode = o.exitCode;
         try {
-            if (run.runId() == 0) return;
+            if (run.runId() == 0 || run.options().dryRun()) return; // a dry run records nothing
             TargetDatabase t = run.target();
             try (Connection c = t.connection()) {
                 Sql.update(c, "UPDATE " + t.sql().t("entsync_run") + " SET timeend = ?, outcome = ?, counts = ? WHERE id = ?",

@@ -49,6 +49,7 @@ public final class SyncEngine implements AutoCloseable {
         main.bind("farmPool", farmPool);
         main.bind("runControl", new RunControl());
         main.bind("readStage", new ReadStage());
+        main.bind("unchangedPeople", new UnchangedPeople());
         main.bind("mapStage", new MapStage());
         main.bind("deriveStage", new DeriveStage());
         main.bind("diffStage", new DiffStage());
@@ -75,7 +76,20 @@ public final class SyncEngine implements AutoCloseable {
 
     /** Runs a farm (or a single instance) through the routes; each run's report says how it ended. */
     public void run(FarmRun farm) {
-        producer.requestBody("direct:sync", farm);
+        try {
+            producer.requestBody("direct:sync", farm);
+        } catch (org.apache.camel.CamelExecutionException e) {
+            // only what fails outside the routes' doTry gets here: every instance still running failed
+            Throwable root = e.getCause() == null ? e : e.getCause();
+            farm.getActiveRuns().forEach(r -> RunControl.fail(r, root));
+            for (RunContext r : farm.getRuns()) {
+                org.entsync.report.RunReport rep = r.report();
+                if (rep.endedAt == 0) rep.endedAt = System.currentTimeMillis();
+                org.entsync.report.Outcome o = org.entsync.report.Outcome.of(rep);
+                rep.outcome = o.label;
+                rep.exitCode = o.exitCode;
+            }
+        }
     }
 
     @Override

@@ -36,6 +36,11 @@ public final class EntityReport {
     private boolean extractionComplete = true;
     private String extractionError;
     private long changesOmitted;
+    /** Keys that failed in this run (bounded): such an entry is mapped again next run, never skipped as unchanged. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    private final java.util.Set<String> failedKeys = new java.util.HashSet<>();
+    private static final int FAILED_KEYS_CAP = 200_000;
+    private boolean failedKeysOverflow;
     private long failuresOmitted;
 
     public EntityReport() {
@@ -72,8 +77,17 @@ public final class EntityReport {
 
     public synchronized void failure(String dn, String key, String field, String value, String reason) {
         counts.get(Count.failed).incrementAndGet();
+        if (key != null) {
+            if (failedKeys.size() < FAILED_KEYS_CAP) failedKeys.add(key);
+            else failedKeysOverflow = true;
+        }
         if (failures.size() < DETAIL_CAP) failures.add(new Failure(dn, key, field, value, reason));
         else failuresOmitted++;
+    }
+
+    /** Whether this key failed in this run (true for every key once too many failed to remember them all). */
+    public synchronized boolean failedInRun(String key) {
+        return failedKeysOverflow || failedKeys.contains(key);
     }
 
     public synchronized void guard(String decision, String reason) {

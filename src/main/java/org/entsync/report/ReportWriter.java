@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 public final class ReportWriter {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
     /** Only files this class names are ever pruned. */
-    private static final Pattern REPORT_FILE = Pattern.compile("\\d{8}-\\d{6}-run\\d+\\.(json|html)");
+    private static final Pattern REPORT_FILE = Pattern.compile("(dry-run-)?\\d{8}-\\d{6}-run\\d+(-\\d+)?\\.(json|html)");
     private static final Pattern TEMP_FILE = Pattern.compile("\\.report-.*\\.tmp");
     private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
@@ -61,15 +61,20 @@ public final class ReportWriter {
     public Path write(RunReport r, List<RunSummary> history) throws IOException {
         Path dir = instanceDir(r.instance);
         long stampMillis = r.startedAt > 0 ? r.startedAt : System.currentTimeMillis();
-        String base = STAMP.format(Instant.ofEpochMilli(stampMillis).atZone(ZoneId.systemDefault())) + "-run" + r.runId;
+        boolean dryRun = r.mode != null && r.mode.contains("dry-run");
+        // a dry run records no run row (its id is the next real run's): its files carry their own prefix
+        String base = (dryRun ? "dry-run-" : "") + STAMP.format(Instant.ofEpochMilli(stampMillis).atZone(ZoneId.systemDefault())) + "-run" + r.runId
+                + (dryRun ? "-" + stampMillis : "");
         byte[] json = json(r);
         byte[] html = HtmlReport.render(r, history == null ? List.of() : history).getBytes(StandardCharsets.UTF_8);
         Path jsonFile = dir.resolve(base + ".json");
         Path htmlFile = dir.resolve(base + ".html");
         writePrivate(jsonFile, json);
         writePrivate(htmlFile, html);
-        writePrivate(dir.resolve("latest.json"), json);
-        writePrivate(dir.resolve("latest.html"), html);
+        if (!dryRun) {
+            writePrivate(dir.resolve("latest.json"), json);
+            writePrivate(dir.resolve("latest.html"), html);
+        }
         prune(dir, Set.of(jsonFile.getFileName(), htmlFile.getFileName()));
         return htmlFile;
     }

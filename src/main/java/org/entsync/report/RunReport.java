@@ -29,6 +29,13 @@ public final class RunReport {
         return entities.computeIfAbsent(name, n -> new EntityReport());
     }
 
+    /** Whether an entry with this key failed in any entity of this run. */
+    public boolean failedInRun(String key) {
+        synchronized (this) {
+            return entities.values().stream().anyMatch(e -> e.failedInRun(key));
+        }
+    }
+
     public long totalChanges() {
         return entities.values().stream().mapToLong(EntityReport::changeCount).sum();
     }

@@ -60,10 +60,22 @@ public final class Slapd implements AutoCloseable {
         return start(workDir, suffix, ldif, DEFAULT_SIZE_LIMIT, tls);
     }
 
+    /**
+     * As {@link #start(Path, String, Path)}, with extra lines in the database section (before the catch-all
+     * {@code limits *}), e.g. a size limit for a non-root bind DN: the rootdn bypasses every limit.
+     */
+    public static Slapd start(Path workDir, String suffix, Path ldif, List<String> extraDatabaseLines) throws IOException {
+        return start(workDir, suffix, ldif, DEFAULT_SIZE_LIMIT, null, extraDatabaseLines);
+    }
+
     private static Slapd start(Path workDir, String suffix, Path ldif, int sizeLimit, TlsMaterial tls) throws IOException {
+        return start(workDir, suffix, ldif, sizeLimit, tls, List.of());
+    }
+
+    private static Slapd start(Path workDir, String suffix, Path ldif, int sizeLimit, TlsMaterial tls, List<String> extra) throws IOException {
         BenchDirectory.Tls t = tls == null ? null : new BenchDirectory.Tls(tls.certFile(), tls.keyFile(), tls.caFile());
         try {
-            return new Slapd(BenchDirectory.start(workDir, suffix, ldif, sizeLimit, t), tls);
+            return new Slapd(BenchDirectory.start(workDir, suffix, ldif, sizeLimit, t, extra), tls);
         } catch (BenchDirectory.SlapaddException e) {
             throw new SlapaddException(e.exitCode(), e.output());
         }
@@ -114,6 +126,10 @@ public final class Slapd implements AutoCloseable {
 
     public Path workDir() {
         return d.workDir();
+    }
+
+    public long pid() {
+        return d.pid();
     }
 
     public boolean running() {

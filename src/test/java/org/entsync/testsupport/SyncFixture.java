@@ -31,17 +31,27 @@ public final class SyncFixture implements AutoCloseable {
     private final Path work;
 
     public SyncFixture(TestDatabase db, GeneratorOptions options) throws Exception {
+        this(db, options, List.of());
+    }
+
+    /** As above, with extra slapd database configuration lines (see {@link Slapd#start(Path, String, Path, List)}). */
+    public SyncFixture(TestDatabase db, GeneratorOptions options, List<String> slapdDatabaseLines) throws Exception {
         Slapd.requireAvailable();
         this.db = db;
         this.work = Files.createTempDirectory("entsync-" + db.name());
         Path ldif = work.resolve("directory.ldif");
         this.directory = SdetGenerator.writeLdif(options, ldif);
-        this.slapd = Slapd.start(work.resolve("slapd"), options.suffix(), ldif);
+        this.slapd = Slapd.start(work.resolve("slapd"), options.suffix(), ldif, slapdDatabaseLines);
         this.engine = new SyncEngine(Path.of("routes"));
     }
 
     /** Settings for this directory and database; extra settings override them. */
     public SyncConfig config(Map<String, String> extra) {
+        return SyncConfig.from(Settings.defaultsWith(settings(db, extra)));
+    }
+
+    /** The raw settings (entsync.* keys) for this directory and the given database; extra settings override them. */
+    public Map<String, String> settings(TestDatabase target, Map<String, String> extra) {
         Map<String, String> m = new LinkedHashMap<>();
         String suffix = slapd.suffix();
         m.put("entsync.ldap.url", slapd.url());
@@ -53,19 +63,29 @@ public final class SyncFixture implements AutoCloseable {
         m.put("entsync.ldap.groupsBase", "ou=groups," + suffix);
         m.put("entsync.ldap.pageSize", "50");
         m.put("entsync.ldap.retries", "0");
-        m.put("entsync.moodle.jdbcUrl", db.jdbcUrl());
-        m.put("entsync.moodle.user", db.user());
-        m.put("entsync.moodle.password", db.password());
+        m.put("entsync.moodle.jdbcUrl", target.jdbcUrl());
+        m.put("entsync.moodle.user", target.user());
+        m.put("entsync.moodle.password", target.password());
         m.put("entsync.moodle.createSchema", "never");
         m.put("entsync.report.dir", work.resolve("reports").toString());
         m.putAll(extra);
-        return SyncConfig.from(Settings.defaultsWith(m));
+        return m;
     }
 
     public RunReport sync(Map<String, String> extra, RunOptions options) {
+        return sync(db, extra, options);
+    }
+
+    /** A run against another database (e.g. a reference database next to the one under test). */
+    public RunReport sync(TestDatabase target, Map<String, String> extra, RunOptions options) {
         try (SyncService service = new SyncService(engine)) {
-            return service.run(service.prepare(config(extra), options));
+            return service.run(service.prepare(SyncConfig.from(Settings.defaultsWith(settings(target, extra))), options));
         }
+    }
+
+    /** The fixture's scratch folder (LDIF, slapd, reports). */
+    public Path work() {
+        return work;
     }
 
     public RunReport sync() {
