@@ -9,7 +9,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A hash of an LDAP entry as read (its DN and every attribute it came with, names case-insensitive, values in
@@ -23,26 +22,33 @@ public final class EntryFingerprint {
     private EntryFingerprint() {
     }
 
-    public static String of(Entry e, String salt) {
+    private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(salt.getBytes(StandardCharsets.UTF_8));
-            md.update((byte) 0);
-            md.update(e.getDN().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-            List<Attribute> attrs = new ArrayList<>(e.getAttributes());
-            attrs.sort((a, b) -> a.getName().compareToIgnoreCase(b.getName()));
-            for (Attribute a : attrs) {
-                md.update((byte) 1);
-                md.update(a.getName().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-                for (byte[] v : a.getValueByteArrays()) {
-                    md.update((byte) 2);
-                    md.update(v);
-                }
-            }
-            return HexFormat.of().formatHex(md.digest(), 0, LENGTH / 2);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex);
         }
+    });
+
+    /**
+     * Attributes are taken in the order the server returns them (stable for an unchanged entry; a reordering only
+     * costs one more mapping), so nothing is sorted or copied on this hot path.
+     */
+    public static String of(Entry e, String salt) {
+        MessageDigest md = SHA.get();
+        md.reset();
+        md.update(salt.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+        md.update(e.getDN().getBytes(StandardCharsets.UTF_8));
+        for (Attribute a : e.getAttributes()) {
+            md.update((byte) 1);
+            md.update(a.getName().getBytes(StandardCharsets.UTF_8));
+            for (byte[] v : a.getValueByteArrays()) {
+                md.update((byte) 2);
+                md.update(v);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest(), 0, LENGTH / 2);
     }
 
     /** A hash of several strings (mapping salts, structure fingerprints...), for salts. */

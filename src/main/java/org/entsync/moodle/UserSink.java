@@ -144,6 +144,7 @@ public final class UserSink {
             Map<String, List<String>> diff = diff(r);
             if (r.created) report.change(Count.created, r.p.record().key(), r.id, diff, null);
             else if (r.revived) report.change(Count.revived, r.p.record().key(), r.id, diff, "unsuspended: back in the directory");
+            else if (diff.isEmpty() && !r.adopted) report.add(Count.unchanged, 1); // --full rewrote it as it was
             else report.change(Count.updated, r.p.record().key(), r.id, diff, r.adopted ? "adopted an existing Moodle account" : null);
         }
     }

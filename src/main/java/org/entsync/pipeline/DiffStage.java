@@ -23,6 +23,8 @@ import java.util.Map;
 public final class DiffStage {
 
     public PendingPage diff(MappedPage page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
+        // a page whose people were all skipped as unchanged: nothing to probe (no connection, no round trip)
+        if (page.records().isEmpty() && page.failedKeys().isEmpty() && page.definitions().isEmpty()) return new PendingPage(List.of(), page);
         long t0 = System.nanoTime();
         EntityReport report = run.report(RunOptions.indexEntityOf(entity));
         List<PendingChange> changed = new ArrayList<>();
