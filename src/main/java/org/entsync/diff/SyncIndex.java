@@ -184,20 +184,6 @@ public final class SyncIndex {
         return out;
     }
 
-    /** Records that these entries were seen unchanged in this run (so removal leaves them alone). */
-    public void markSeen(Connection c, String entity, Collection<String> keys, long runId) throws SQLException {
-        for (List<String> chunk : Sql.chunks(keys)) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t(TABLE) + " SET lastseen = ? WHERE instance = ? AND entity = ? AND ekey IN ("
-                    + Sql.marks(chunk.size()) + ")")) {
-                ps.setLong(1, runId);
-                ps.setString(2, instance);
-                ps.setString(3, entity);
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 4, chunk.get(i));
-                ps.executeUpdate();
-            }
-        }
-    }
-
     /** Writes index rows in the caller's transaction, as one batch. */
     public void upsert(Connection c, String entity, List<IndexRow> rows, long runId, long now) throws SQLException {
         if (rows.isEmpty()) return;

@@ -118,18 +118,9 @@ public final class TargetDatabase implements AutoCloseable {
     }
 
     /**
-     * Checks what the owned entities need before anything is written: every role the rules name exists (by
-     * shortname), and the configured parent category exists.
-     */
-    public void checkOwnedPrerequisites(SyncConfig cfg, Set<String> roleShortnames) {
-        Map<String, String> where = new java.util.LinkedHashMap<>();
-        roleShortnames.forEach(r -> where.put(r, "mapping " + cfg.mappingProfile() + "/roles.yaml"));
-        checkOwnedPrerequisites(cfg, where);
-    }
-
-    /**
-     * Same, with the place naming each role (e.g. "mapping sdet/groups.yaml: editingRoles"), so that an unknown role
-     * is reported with its file and field.
+     * Checks what the owned entities need before anything is written: every role the mappings name exists (by
+     * shortname; each with the place naming it, e.g. "mapping sdet/groups.yaml: editingRoles", so that an unknown
+     * role is reported with its file and field), and the configured parent category exists.
      */
     public void checkOwnedPrerequisites(SyncConfig cfg, Map<String, String> roleSources) {
         try (Connection c = connection()) {

@@ -94,10 +94,7 @@ public final class UserSink {
                     PendingChange p = page.get(0);
                     report.failure(p.record().dn(), p.record().key(), null, null, "Moodle refused the write: " + e.getMessage());
                     // the entry is still in the directory: keep it out of the removal candidates
-                    if (!dryRun) {
-                        target.index().markSeen(c, ENTITY, List.of(p.record().key()), runId);
-                        c.commit();
-                    }
+                    target.index().rememberFailed(ENTITY, List.of(p.record().key()), runId);
                     return;
                 }
                 throw e;
