@@ -153,6 +153,29 @@ public final class CohortSink {
         return cat == null ? target.site().systemContextId() : cat.contextId();
     }
 
+    /**
+     * Owned cohort ids by idnumber from the index (unique key, one probe; cohort.idnumber has no index in Moodle),
+     * including the cohorts this page just created: their index rows are in this transaction.
+     */
+    private Map<String, Long> indexedIds(Connection c, Collection<String> idnumbers) throws SQLException {
+        Map<Long, String> byId = new HashMap<>();
+        target.index().probe(c, DEFINITIONS, idnumbers).forEach((k, row) -> {
+            if (row.moodleId() > 0) byId.put(row.moodleId(), k);
+        });
+        // still owned? (an administrator may have taken a cohort over): a primary-key lookup
+        Map<String, Long> out = new HashMap<>();
+        for (List<Long> chunk : Sql.chunks(byId.keySet())) {
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT id FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + ")"))) {
+                ps.setString(1, component);
+                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 2, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.put(byId.get(rs.getLong(1)), rs.getLong(1));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Owned cohort ids by idnumber (in this transaction). */
     private Map<String, Long> ids(Connection c, Collection<String> idnumbers) throws SQLException {
         Map<String, Long> out = new HashMap<>();
@@ -175,7 +198,7 @@ public final class CohortSink {
         Map<String, IndexRow> users = target.index().probe(c, UserSink.ENTITY, changes.stream().map(ch -> ch.record().key()).toList());
         Set<String> wanted = new HashSet<>();
         changes.forEach(ch -> wanted.addAll(ch.record().values("cohorts")));
-        Map<String, Long> cohortIds = ids(c, wanted);
+        Map<String, Long> cohortIds = indexedIds(c, wanted);
         Map<Long, String> idnumberOf = new HashMap<>();
         cohortIds.forEach((k, v) -> idnumberOf.put(v, k));
         List<Long> userIds = changes.stream().map(ch -> users.get(ch.record().key())).filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList();
@@ -214,18 +237,10 @@ public final class CohortSink {
                 reports.add(() -> report.add(Count.unchanged, 1));
             }
         }
-        // names are looked up again after the cohorts of this page were created
-        idnumberOf.putAll(reverse(ids(c, wanted)));
         insertMembers(c, add, now);
         deleteMembers(c, remove);
         target.index().upsert(c, MEMBERS, indexRows, runId, now);
         target.countBatch(3);
-    }
-
-    private static Map<Long, String> reverse(Map<String, Long> m) {
-        Map<Long, String> out = new HashMap<>();
-        m.forEach((k, v) -> out.put(v, k));
-        return out;
     }
 
     /** userid → cohort ids of the memberships ent-sync added, in owned cohorts under the current year prefix. */
