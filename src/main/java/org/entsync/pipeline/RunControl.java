@@ -60,16 +60,6 @@ public final class RunControl {
             LOG.info("dry run of instance {} started ({}, {}), as run {}", r.instance, r.mode, r.trigger, run.runId());
             return;
         }
-        if (run.options().dryRun()) {
-            // a dry run writes nothing, not even its history row: it borrows the next run id (removal candidates are
-            // the rows last seen before it) and its report file gets a name of its own
-            try (Connection c = t.connection()) {
-                run.runId(Sql.longValue(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM " + t.sql().t("entsync_run")));
-                c.rollback();
-            }
-            LOG.info("dry run of instance {} started ({}, {}), as run {}", r.instance, r.mode, r.trigger, run.runId());
-            return;
-        }
         try (Connection c = t.connection();
              PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.sql().t("entsync_run") + " (instance, runtrigger, mode, timestart, outcome) VALUES (?, ?, ?, ?, ?)",
                      new String[]{"id"})) {
