@@ -119,6 +119,9 @@ class QuartzClusterTest {
         victim.destroyForcibly().waitFor();
         int total = runs().size();
         awaitRuns(total + 3, 60_000);
+        // a run row is written when the run starts, its summary line when it ends: wait for the lines too
+        long end = System.currentTimeMillis() + 30_000;
+        while (runsIn(survivor) < survivorBefore + 3 && System.currentTimeMillis() < end) Thread.sleep(250);
         assertTrue(runsIn(survivor) >= survivorBefore + 3, "the survivor runs the schedule now");
         assertTrue(runs().stream().skip(total).noneMatch(r -> r[2] == 1));
     }
