@@ -110,6 +110,9 @@ class QuartzClusterTest {
         for (int i = 1; i < before.size(); i++) {
             assertTrue(before.get(i)[1] > before.get(i - 1)[1], "one run per fire (2 s apart), not two");
         }
+        // a run's row appears when it starts and its summary line when it ends: compare between two runs
+        long until = System.currentTimeMillis() + 15_000;
+        while (runs().size() != runsIn("a") + runsIn("b") && System.currentTimeMillis() < until) Thread.sleep(100);
         assertEquals(runs().size(), runsIn("a") + runsIn("b"), "every run came from one of the two nodes");
         // kill the node that ran the latest fire; the other one takes over
         String busy = runsIn("b") > 0 && lastRunIn("b") > lastRunIn("a") ? "b" : "a";
