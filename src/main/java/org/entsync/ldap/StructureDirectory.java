@@ -5,9 +5,7 @@ import com.unboundid.ldap.sdk.Entry;
 import com.unboundid.ldap.sdk.LDAPException;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +24,6 @@ public final class StructureDirectory {
     private final Map<String, Structure> byUai = new HashMap<>();
     private final Map<String, Structure> bySiren = new HashMap<>();
     private final Map<String, Structure> byJointure = new HashMap<>();
-    private final Map<String, Structure> all = new LinkedHashMap<>();
     /** Normalized form of the DN strings people refer to: a handful of values repeated on every entry (hot path). */
     private final Map<String, String> normalized = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int NORMALIZED_CAP = 50_000;
@@ -40,7 +37,6 @@ public final class StructureDirectory {
     }
 
     public void add(Structure s) {
-        all.put(normDn(s.dn()), s);
         byDn.put(normDn(s.dn()), s);
         if (s.uai() != null) byUai.put(s.uai().toUpperCase(Locale.ROOT), s);
         if (s.siren() != null) bySiren.put(s.siren(), s);
@@ -51,12 +47,8 @@ public final class StructureDirectory {
         }
     }
 
-    public Collection<Structure> all() {
-        return all.values();
-    }
-
     public int size() {
-        return all.size();
+        return byDn.size();
     }
 
     /** Resolves a reference by the given method: auto, dn, uai, siren or jointure. Null when unknown. */
