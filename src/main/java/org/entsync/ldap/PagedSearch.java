@@ -61,15 +61,19 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         this.backoffMs = backoffMs;
     }
 
-    /** The next page, read by a helper thread while the caller works on the current one (bounded: one page). */
-    private java.util.concurrent.Future<List<SearchResultEntry>> ahead;
+    /**
+     * Pages read ahead by a helper thread while the caller works (bounded: {@link #AHEAD} pages). One page ahead
+     * was not enough: the reader then idled whenever handing a page over took longer than slapd took for the next.
+     */
+    private final java.util.ArrayDeque<java.util.concurrent.Future<List<SearchResultEntry>>> ahead = new java.util.ArrayDeque<>();
+    private static final int AHEAD = 3;
     private java.util.concurrent.ExecutorService reader;
     /** -Dentsync.ldap.readAhead=false turns the read-ahead off (to measure it). */
     private static final boolean noReadAhead = !Boolean.parseBoolean(System.getProperty("entsync.ldap.readAhead", "true"));
 
     @Override
     public boolean hasNext() {
-        if (next == null && ahead != null) next = awaitAhead();
+        while (next == null && !ahead.isEmpty()) next = awaitAhead(); // null: a helper found the end
         if (next == null && !done) next = fetch();
         if (next == null && reader != null) {
             reader.shutdown(); // end of the search: the helper thread goes
@@ -79,8 +83,7 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
     }
 
     private List<SearchResultEntry> awaitAhead() {
-        java.util.concurrent.Future<List<SearchResultEntry>> f = ahead;
-        ahead = null;
+        java.util.concurrent.Future<List<SearchResultEntry>> f = ahead.poll();
         try {
             return f.get();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -92,17 +95,20 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         }
     }
 
-    /** Starts reading the page after the one just handed out: slapd and the network work while the page is processed. */
+    /** Keeps {@link #AHEAD} pages being read after the one just handed out: slapd and the network work while the page is processed. */
     private void readAhead() {
-        if (done || ahead != null || noReadAhead) return;
-        if (reader == null) {
-            reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "ldap-read-ahead-" + what);
-                t.setDaemon(true);
-                return t;
-            });
+        if (noReadAhead) return;
+        while (!done && ahead.size() < AHEAD) {
+            if (reader == null) {
+                reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "ldap-read-ahead-" + what);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            // one helper thread: the fetches run one after the other, each with the cookie the previous one left
+            ahead.add(reader.submit(() -> done ? null : fetch()));
         }
-        ahead = reader.submit(this::fetch);
     }
 
     @Override
@@ -195,15 +201,15 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
 
     @Override
     public void close() {
-        if (ahead != null) {
-            ahead.cancel(false);
+        for (java.util.concurrent.Future<List<SearchResultEntry>> f : ahead) f.cancel(false);
+        for (java.util.concurrent.Future<List<SearchResultEntry>> f : ahead) {
             try {
-                ahead.get();
+                f.get();
             } catch (Exception e) {
                 // abandoned read
             }
-            ahead = null;
         }
+        ahead.clear();
         if (reader != null) {
             reader.shutdown();
             reader = null;
