@@ -15,8 +15,12 @@ public final class SeenKeys {
     private volatile boolean others;
 
     /** Adds a key; true when it was not there yet. */
-    public synchronized boolean add(String key) {
-        long h = hash(key);
+    public boolean add(String key) {
+        return addHash(hash(key));
+    }
+
+    /** Adds a key by its {@link #hash} (computed once, e.g. when the index was loaded). */
+    public synchronized boolean addHash(long h) {
         if (h == 0) {
             boolean added = !hasZero;
             hasZero = true;
@@ -72,7 +76,7 @@ public final class SeenKeys {
     }
 
     /** FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer. */
-    static long hash(String key) {
+    public static long hash(String key) {
         long h = 0xcbf29ce484222325L;
         for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
             h ^= b & 0xff;

@@ -54,6 +54,25 @@ public final class SyncIndex {
         for (String k : keys) s.add(k);
     }
 
+    /** As {@link #rememberSeen}, by key hashes ({@link SeenKeys#hash}) computed beforehand. */
+    public void rememberSeenHashes(String entity, long[] hashes, int n, long runId) {
+        SeenKeys s = seenKeys(entity, runId);
+        for (int i = 0; i < n; i++) s.addHash(hashes[i]);
+    }
+
+    /** The active rows of an entity whose values are "fingerprint|record key" (people), loaded in one streamed query. */
+    public KnownPeople knownPeople(Connection c, String entity) throws SQLException {
+        KnownPeople known = new KnownPeople();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND state = ?")) {
+            Sql.bind(ps, instance, entity, IndexRow.ACTIVE);
+            ps.setFetchSize(5000);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) known.add(rs.getString(1), rs.getString(2));
+            }
+        }
+        return known;
+    }
+
     /** As {@link #rememberSeen}, for entries that failed: they may have no row, or one in any state. */
     public void rememberFailed(String entity, Collection<String> keys, long runId) {
         if (keys.isEmpty()) return;

@@ -76,6 +76,42 @@ public final class RunContext {
         return peopleSalt;
     }
 
+    private java.util.concurrent.CompletableFuture<org.entsync.diff.KnownPeople> knownPeople;
+
+    /**
+     * Starts loading the people fingerprints the index holds (not for --full, which skips nobody), on a thread of
+     * its own so that the load overlaps the read of the first LDAP pages.
+     */
+    void loadKnownPeople() {
+        if (options.full()) return;
+        knownPeople = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try (java.sql.Connection c = target.connection()) {
+                org.entsync.diff.KnownPeople k = target.index().knownPeople(c, UnchangedPeople.ENTITY);
+                c.rollback();
+                knownPeople.complete(k);
+            } catch (Throwable e) {
+                knownPeople.completeExceptionally(e);
+            }
+        }, "known-people-" + config.instance());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The people fingerprints loaded at the start of the run (waits for the load); null in a --full run. */
+    org.entsync.diff.KnownPeople knownPeople() throws java.sql.SQLException {
+        if (knownPeople == null) return null;
+        try {
+            return knownPeople.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.sql.SQLException s) throw s;
+            throw e;
+        }
+    }
+
+    /** People read but not mapped yet: changed people are gathered into full pages before they are written. */
+    final PeopleBatch heldPeople = new PeopleBatch();
+
     /** Whether this run still takes pages: a run that failed, or could not get its lock, is left out. */
     public boolean isActive() {
         return !stopped;

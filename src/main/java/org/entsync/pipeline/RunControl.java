@@ -41,6 +41,7 @@ public final class RunControl {
             }
             try {
                 start(run);
+                run.loadKnownPeople();
             } catch (SQLException e) {
                 fail(run, e);
             }

@@ -6,13 +6,14 @@ import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.entsync.diff.EntryFingerprint;
 import org.entsync.diff.IndexRow;
+import org.entsync.diff.KnownPeople;
+import org.entsync.diff.SeenKeys;
 import org.entsync.mapping.MappedRecord;
 import org.entsync.report.EntityReport;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,47 +29,59 @@ public final class UnchangedPeople {
     public static final String ENTITY = "people";
     private static final String FINGERPRINTS = "entsyncFingerprints";
 
+    /**
+     * Takes a page as read: unchanged people stop here (counted unchanged, their records seen); the others are
+     * held back until a page's worth of them is gathered, then returned to be mapped and written (an empty list
+     * in between). Structures pass through.
+     */
     public List<SearchResultEntry> skip(List<SearchResultEntry> page, Exchange exchange, @ExchangeProperty("run") RunContext run,
                                         @Header("source") String source) throws SQLException {
         if (!source.equals("people")) return page;
         long t0 = System.nanoTime();
         String salt = run.peopleSalt();
-        Map<String, String> fingerprints = new HashMap<>(page.size() * 2);
-        for (SearchResultEntry e : page) fingerprints.put(key(e), EntryFingerprint.of(e, salt));
-        exchange.setProperty(FINGERPRINTS, fingerprints);
-        if (run.options().full()) return page;
-        Map<String, IndexRow> known;
-        try (Connection c = run.target().connection()) {
-            known = run.target().index().probe(c, ENTITY, fingerprints.keySet());
-            c.rollback();
-        }
-        List<SearchResultEntry> out = new ArrayList<>(page.size());
-        List<String> skippedKeys = new ArrayList<>();
-        List<String> skippedDns = new ArrayList<>();
+        KnownPeople known = run.knownPeople();
+        long[] skippedRecords = new long[page.size()];
+        long[] skippedDns = new long[page.size()];
+        int skipped = 0;
         for (SearchResultEntry e : page) {
             String dn = key(e);
-            IndexRow row = known.get(dn);
-            String value = row == null ? null : row.hash();
-            int bar = value == null ? -1 : value.indexOf('|');
-            if (bar > 0 && row.active() && value.substring(0, bar).equals(fingerprints.get(dn))) {
-                skippedKeys.add(value.substring(bar + 1));
-                skippedDns.add(dn);
+            String fingerprint = EntryFingerprint.of(e, salt);
+            long record = known == null ? 0 : known.unchangedRecord(dn, fingerprint);
+            if (record != 0) {
+                skippedRecords[skipped] = record;
+                skippedDns[skipped++] = SeenKeys.hash(dn);
             } else {
-                out.add(e);
+                run.heldPeople.add(e, dn, fingerprint);
             }
         }
-        if (!skippedKeys.isEmpty()) {
+        if (skipped > 0) {
             long runId = run.runId();
-            run.target().index().rememberSeen(ENTITY, skippedDns, runId);
+            run.target().index().rememberSeenHashes(ENTITY, skippedDns, skipped, runId);
             for (String entity : run.entitiesOf(source)) {
                 String records = RunOptions.indexEntityOf(entity);
-                run.target().index().rememberSeen(records, skippedKeys, runId);
-                run.report(records).add(EntityReport.Count.unchanged, skippedKeys.size());
-                run.addSeen(entity, skippedKeys.size());
+                run.target().index().rememberSeenHashes(records, skippedRecords, skipped, runId);
+                run.report(records).add(EntityReport.Count.unchanged, skipped);
+                run.addSeen(entity, skipped);
             }
         }
         run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
-        return out;
+        return run.heldPeople.size() >= run.config().ldap().pageSize() ? take(exchange, run) : List.of();
+    }
+
+    /** At the end of the people source: the changed people still held back. */
+    public List<SearchResultEntry> drain(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
+        return source.equals("people") ? take(exchange, run) : List.of();
+    }
+
+    /** The route's filter after {@link #skip} and {@link #drain}: whether anyone is left to map. */
+    public boolean anyLeft(List<SearchResultEntry> entries) {
+        return !entries.isEmpty();
+    }
+
+    private static List<SearchResultEntry> take(Exchange exchange, RunContext run) {
+        PeopleBatch.Taken t = run.heldPeople.take();
+        exchange.setProperty(FINGERPRINTS, t.fingerprints());
+        return t.entries();
     }
 
     /** After the page went through every entity: remembers the fingerprints of the people mapped without failure. */

@@ -1,0 +1,71 @@
+package org.entsync.diff;
+
+/**
+ * The people fingerprints of one instance as the index held them when the run started, in memory: DN → fingerprint
+ * and key of the person's records, as 64-bit hashes ({@link SeenKeys#hash}) in open-addressing arrays (48 bytes per
+ * person at most: 48 MB for a million). Loaded with one streamed query while the first LDAP page is read, it
+ * replaces a probe of the index per page: a run where nothing changed then makes no query per page at all.
+ * A 64-bit collision between two DNs cannot skip a changed person: the fingerprint covers the DN too.
+ */
+public final class KnownPeople {
+    private long[] dns = new long[1 << 10];
+    private long[] fingerprints = new long[1 << 10];
+    private long[] records = new long[1 << 10];
+    private int size;
+
+    /** Adds a person from an index row of entity {@code people}: key = DN (lower case), value = "fingerprint|record key". */
+    void add(String dn, String value) {
+        int bar = value.indexOf('|');
+        if (bar <= 0) return;
+        if ((size + 1) * 2L > dns.length) grow();
+        if (insert(dns, fingerprints, records, slotHash(dn), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)))) size++;
+    }
+
+    /**
+     * The hash of the person's record key when this DN was last synced with exactly this fingerprint (so every
+     * record derived from it is unchanged), else 0 (the odds that a real key hashes to 0 are 2^-64: it would only
+     * be mapped again).
+     */
+    public long unchangedRecord(String dn, String fingerprint) {
+        long h = slotHash(dn);
+        int mask = dns.length - 1;
+        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
+            long v = dns[i];
+            if (v == 0) return 0;
+            if (v == h) return fingerprints[i] == SeenKeys.hash(fingerprint) ? records[i] : 0;
+        }
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** 0 marks an empty slot: a DN whose hash is 0 is stored as 1. */
+    private static long slotHash(String dn) {
+        long h = SeenKeys.hash(dn);
+        return h == 0 ? 1 : h;
+    }
+
+    private static boolean insert(long[] keys, long[] fps, long[] recs, long h, long fp, long rec) {
+        int mask = keys.length - 1;
+        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
+            if (keys[i] == 0 || keys[i] == h) {
+                boolean added = keys[i] == 0;
+                keys[i] = h;
+                fps[i] = fp;
+                recs[i] = rec;
+                return added;
+            }
+        }
+    }
+
+    private void grow() {
+        long[] k = new long[dns.length * 2];
+        long[] f = new long[k.length];
+        long[] r = new long[k.length];
+        for (int i = 0; i < dns.length; i++) if (dns[i] != 0) insert(k, f, r, dns[i], fingerprints[i], records[i]);
+        dns = k;
+        fingerprints = f;
+        records = r;
+    }
+}
