@@ -28,6 +28,7 @@ public final class RemovalStage {
     private static final Logger LOG = LoggerFactory.getLogger(RemovalStage.class);
 
     public void remove(@ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
+        if (!run.isActive()) return; // an instance that failed during the run removes nothing
         long t0 = System.nanoTime();
         String records = RunOptions.indexEntityOf(entity);
         EntityReport report = run.report(records);
