@@ -127,7 +127,8 @@ public final class UserSink {
         ensureContexts(c, rows);
         updateUsers(c, updates, now);
         writeProfileFields(c, rows);
-        List<Long> ids = rows.stream().map(r -> r.id).toList();
+        // an account created now has no session whose access data could be stale (Moodle's own user creation sets no flag)
+        List<Long> ids = rows.stream().filter(r -> !r.created).map(r -> r.id).toList();
         target.dirtyFlags().markUsers(c, ids, now, target.site().sessionTimeout());
         List<IndexRow> index = rows.stream().map(r -> new IndexRow(r.p.record().key(), r.p.record().hash(), r.id, IndexRow.ACTIVE, runId)).toList();
         target.index().upsert(c, ENTITY, index, runId, now);
