@@ -29,6 +29,15 @@ public final class SyncIndex {
     private final Map<String, SeenKeys> seenInRun = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long seenRunId = -1;
 
+    /**
+     * Active rows per entity when the run started, and the entities this run has written rows of since: an entity
+     * nobody wrote still has exactly that many active rows, none of them seen in this run by a write, so
+     * {@link #unseen} needs no count query when the run remembered as many keys unchanged.
+     */
+    private volatile Map<String, Long> activeAtStart = Map.of();
+    private volatile long countsRunId = -1;
+    private final java.util.Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public SyncIndex(Sql sql, String instance) {
         this.sql = sql;
         this.instance = instance;
@@ -89,6 +98,27 @@ public final class SyncIndex {
     /** Whether this run already saw the key (in memory, or lastseen = run id in the row). */
     public boolean seenInRun(String entity, IndexRow row, long runId) {
         return row.lastSeen() == runId || (seenRunId == runId && seenKeys(entity, runId).contains(row.key()));
+    }
+
+    /**
+     * Counts the active rows of every entity (one query), for {@link #unseen} in this run. Exact for every entity
+     * this run never writes, whenever it runs: writes mark their entity before they commit.
+     */
+    public void loadActiveCounts(Connection c, long runId) throws SQLException {
+        Map<String, Long> counts = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT entity, COUNT(*) FROM " + sql.t(TABLE) + " WHERE instance = ? AND state = ? GROUP BY entity")) {
+            Sql.bind(ps, instance, IndexRow.ACTIVE);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        activeAtStart = counts;
+        countsRunId = runId;
+    }
+
+    /** Whether this run wrote (or began to write) index rows of this entity. */
+    public boolean wroteInRun(String entity) {
+        return written.contains(entity);
     }
 
     /** Creates ent-sync's own tables (index and run history) when absent; they are ours, not Moodle's. */
@@ -206,6 +236,7 @@ public final class SyncIndex {
     /** Writes index rows in the caller's transaction, as one batch. */
     public void upsert(Connection c, String entity, List<IndexRow> rows, long runId, long now) throws SQLException {
         if (rows.isEmpty()) return;
+        written.add(entity);
         try (PreparedStatement ps = c.prepareStatement(sql.upsert(TABLE, List.of("instance", "entity", "ekey"),
                 List.of("hash", "moodleid", "state", "lastseen", "timemodified")))) {
             for (IndexRow r : rows) {
@@ -217,6 +248,7 @@ public final class SyncIndex {
     }
 
     public void setState(Connection c, String entity, Collection<String> keys, String state, long now) throws SQLException {
+        if (!keys.isEmpty()) written.add(entity);
         for (List<String> chunk : Sql.chunks(keys)) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t(TABLE) + " SET state = ?, timemodified = ? WHERE instance = ? AND entity = ? AND ekey IN ("
                     + Sql.marks(chunk.size()) + ")")) {
@@ -228,6 +260,7 @@ public final class SyncIndex {
     }
 
     public void delete(Connection c, String entity, Collection<String> keys) throws SQLException {
+        if (!keys.isEmpty()) written.add(entity);
         for (List<String> chunk : Sql.chunks(keys)) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN ("
                     + Sql.marks(chunk.size()) + ")")) {
@@ -249,9 +282,10 @@ public final class SyncIndex {
         String where = " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ?";
         // the usual case, nothing left the directory: as many such rows as keys remembered unchanged (each one of
         // them: active, lastseen < run), so all were seen. Not when failed keys (any row or none) were remembered.
-        if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers()
-                && Sql.longValue(c, "SELECT COUNT(*) FROM " + sql.t(TABLE) + where, instance, entity, state, runId) == seen.size()) {
-            return out;
+        if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers()) {
+            Long atStart = countsRunId != runId || written.contains(entity) ? null : activeAtStart.get(entity);
+            long active = atStart != null ? atStart : Sql.longValue(c, "SELECT COUNT(*) FROM " + sql.t(TABLE) + where, instance, entity, state, runId);
+            if (active == seen.size()) return out;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid, state, lastseen FROM " + sql.t(TABLE) + where)) {
             Sql.bind(ps, instance, entity, state, runId);

@@ -134,6 +134,8 @@ public final class RemovalStage {
 
     /** Cohorts no person referred to in this run: emptied by the membership diff; kept or deleted by policy. */
     private static void removeCohorts(RunContext run, Connection c) throws SQLException {
+        // a cohort loses its source only when people who referred to it changed or left: none did
+        if (!run.target().index().wroteInRun(CohortSink.MEMBERS) && !run.target().index().wroteInRun(CohortSink.DEFINITIONS)) return;
         EntityReport report = run.report(CohortSink.DEFINITIONS);
         List<IndexRow> unseen = run.target().index().unseen(c, CohortSink.DEFINITIONS, run.runId());
         // people skipped as unchanged still belong to their cohorts: a cohort whose source disappeared has no member left
@@ -155,11 +157,11 @@ public final class RemovalStage {
     /** A new year prefix: owned cohorts indexed under another prefix are handed over to manual management. */
     private static void releaseOtherYears(RunContext run, Connection c) throws SQLException {
         String prefix = run.config().owned().cohortYearPrefix();
-        if (!run.report(CohortSink.MEMBERS).isExtractionComplete()) return;
+        if (prefix.isEmpty() || !run.report(CohortSink.MEMBERS).isExtractionComplete()) return;
         List<IndexRow> all = run.target().index().unseen(c, CohortSink.DEFINITIONS, Long.MAX_VALUE);
         all.addAll(run.target().index().unseen(c, CohortSink.DEFINITIONS, Long.MAX_VALUE, IndexRow.KEPT));
         List<IndexRow> old = all.stream().filter(r -> !r.key().startsWith(prefix)).toList();
-        if (old.isEmpty() || prefix.isEmpty()) return;
+        if (old.isEmpty()) return;
         EntityReport report = run.report(CohortSink.DEFINITIONS);
         WriteStage.cohortSink(run).release(c, old.stream().map(IndexRow::moodleId).toList(), run.nowSeconds());
         run.target().index().delete(c, CohortSink.DEFINITIONS, old.stream().map(IndexRow::key).toList());

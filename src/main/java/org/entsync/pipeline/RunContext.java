@@ -79,19 +79,19 @@ public final class RunContext {
     private java.util.concurrent.CompletableFuture<org.entsync.diff.KnownPeople> knownPeople;
 
     /**
-     * Starts loading the people fingerprints the index holds (not for --full, which skips nobody), on a thread of
-     * its own so that the load overlaps the read of the first LDAP pages.
+     * Starts loading the people fingerprints the index holds and its active rows per entity (not for --full, which
+     * skips nobody), on a thread of its own so that the load overlaps the read of the first LDAP pages.
      */
     void loadKnownPeople() {
         if (options.full()) return;
         knownPeople = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try (java.sql.Connection c = target.connection()) {
-                org.entsync.diff.KnownPeople k = target.index().knownPeople(c, UnchangedPeople.ENTITY);
+                knownPeople.complete(target.index().knownPeople(c, UnchangedPeople.ENTITY));
+                target.index().loadActiveCounts(c, runId); // needed at the end of the run only
                 c.rollback();
-                knownPeople.complete(k);
             } catch (Throwable e) {
-                knownPeople.completeExceptionally(e);
+                knownPeople.completeExceptionally(e); // no effect once completed: the counts are then only missing (queried when needed)
             }
         }, "known-people-" + config.instance());
         t.setDaemon(true);
