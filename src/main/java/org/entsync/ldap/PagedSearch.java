@@ -57,16 +57,19 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         }
         this.attributes = attributes;
         this.pageSize = pageSize;
+        this.aheadPages = Math.max(2, Math.min(32, AHEAD_ENTRIES / Math.max(1, pageSize)));
         this.retries = retries;
         this.backoffMs = backoffMs;
     }
 
     /**
-     * Pages read ahead by a helper thread while the caller works (bounded: {@link #AHEAD} pages). One page ahead
-     * was not enough: the reader then idled whenever handing a page over took longer than slapd took for the next.
+     * Pages read ahead by a helper thread while the caller works, about {@link #AHEAD_ENTRIES} entries (a few MB).
+     * One page ahead was not enough: the reader idled whenever handing a page over took longer than slapd took for
+     * the next, and for the whole time a batch of changed people was being written.
      */
     private final java.util.ArrayDeque<java.util.concurrent.Future<List<SearchResultEntry>>> ahead = new java.util.ArrayDeque<>();
-    private static final int AHEAD = 3;
+    private static final int AHEAD_ENTRIES = 2000;
+    private final int aheadPages;
     private java.util.concurrent.ExecutorService reader;
     /** -Dentsync.ldap.readAhead=false turns the read-ahead off (to measure it). */
     private static final boolean noReadAhead = !Boolean.parseBoolean(System.getProperty("entsync.ldap.readAhead", "true"));
@@ -95,10 +98,10 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         }
     }
 
-    /** Keeps {@link #AHEAD} pages being read after the one just handed out: slapd and the network work while the page is processed. */
+    /** Keeps {@link #aheadPages} pages being read after the one just handed out: slapd and the network work while the page is processed. */
     private void readAhead() {
         if (noReadAhead) return;
-        while (!done && ahead.size() < AHEAD) {
+        while (!done && ahead.size() < aheadPages) {
             if (reader == null) {
                 reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                     Thread t = new Thread(r, "ldap-read-ahead-" + what);
