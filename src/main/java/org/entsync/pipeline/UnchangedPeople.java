@@ -31,8 +31,8 @@ public final class UnchangedPeople {
 
     /**
      * Takes a page as read: unchanged people stop here (counted unchanged, their records seen); the others are
-     * held back until a page's worth of them is gathered, then returned to be mapped and written (an empty list
-     * in between). Structures pass through.
+     * held back until a write batch of them is gathered ({@code entsync.moodle.batchSize}), then returned to be
+     * mapped and written in one transaction per entity (an empty list in between). Structures pass through.
      */
     public List<SearchResultEntry> skip(List<SearchResultEntry> page, Exchange exchange, @ExchangeProperty("run") RunContext run,
                                         @Header("source") String source) throws SQLException {
@@ -65,7 +65,7 @@ public final class UnchangedPeople {
             }
         }
         run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
-        return run.heldPeople.size() >= run.config().ldap().pageSize() ? take(exchange, run) : List.of();
+        return run.heldPeople.size() >= run.config().moodle().batchSize() ? take(exchange, run) : List.of();
     }
 
     /** At the end of the people source: the changed people still held back. */
