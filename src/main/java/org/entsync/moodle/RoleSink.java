@@ -51,6 +51,7 @@ public final class RoleSink {
         List<Long> deletes = new ArrayList<>();
         Set<Long> dirty = new LinkedHashSet<>();
         List<IndexRow> indexRows = new ArrayList<>();
+        List<String> unindexed = new ArrayList<>();
         for (PendingChange ch : changes) {
             IndexRow u = users.get(ch.record().key());
             if (u == null || u.moodleId() == 0 || !u.active()) continue;
@@ -81,7 +82,10 @@ public final class RoleSink {
                 }
             }
             if (!added.isEmpty() || !removed.isEmpty()) dirty.add(userId);
-            if (unresolved.isEmpty()) {
+            if (unresolved.isEmpty() && desired.isEmpty()) {
+                // nothing to own (most people: students): no index row, so leaving the directory has nothing to undo
+                if (ch.index() != null) unindexed.add(ch.record().key());
+            } else if (unresolved.isEmpty()) {
                 indexRows.add(new IndexRow(ch.record().key(), ch.record().hash(), userId, IndexRow.ACTIVE, runId));
             } else { // not indexed: retried next run, when the category or course may exist
                 reports.add(() -> report.failure(ch.record().dn(), ch.record().key(), "assignments", String.join(", ", unresolved),
@@ -97,6 +101,7 @@ public final class RoleSink {
         delete(c, deletes);
         target.dirtyFlags().markUsers(c, dirty, now, target.site().sessionTimeout());
         target.index().upsert(c, INDEX, indexRows, runId, now);
+        target.index().delete(c, INDEX, unindexed);
         target.countBatch(4);
         if (dryRun) c.rollback();
         else c.commit();
