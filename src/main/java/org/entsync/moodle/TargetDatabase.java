@@ -61,7 +61,7 @@ public final class TargetDatabase implements AutoCloseable {
         hc.setJdbcUrl(cfg.jdbcUrl());
         hc.setUsername(cfg.user());
         hc.setPassword(cfg.password().reveal());
-        hc.setMaximumPoolSize(4);
+        hc.setMaximumPoolSize(6); // up to three entity writers of a page, the index loader and a background ANALYZE
         hc.setMinimumIdle(0);
         hc.setAutoCommit(false);
         hc.setPoolName("moodle-" + instance);

@@ -101,6 +101,29 @@ public final class RunControl {
         return run.entitiesOf(source);
     }
 
+    /** Entities a source's page is mapped for first: users (people) and categories (structures). */
+    public List<String> primaryEntities(@Header("entities") List<String> entities) {
+        return entities.stream().filter(RunControl::primary).toList();
+    }
+
+    /** Entities derived from the primary one (cohorts, roles, groups): they need its Moodle ids. */
+    public List<String> derivedEntities(@Header("entities") List<String> entities) {
+        return entities.stream().filter(e -> !primary(e)).toList();
+    }
+
+    private static boolean primary(String entity) {
+        return entity.equals("users") || entity.equals("categories");
+    }
+
+    /**
+     * Whether the derived entities of a page are written side by side: on PostgreSQL only, where transactions that
+     * insert different keys never wait for each other; InnoDB's next-key locks on the shared index table could
+     * make them deadlock.
+     */
+    public boolean writesInParallel(@ExchangeProperty("run") RunContext run, @Header("entities") List<String> entities) {
+        return run.target().sql().dialect() == org.entsync.moodle.Dialect.POSTGRESQL && derivedEntities(entities).size() > 1;
+    }
+
     /** Sets the "entity" header from the loop index. */
     public void selectEntity(Exchange exchange, @Header("entities") List<String> entities) {
         int i = exchange.getProperty(Exchange.LOOP_INDEX, Integer.class);

@@ -18,6 +18,9 @@ public final class SyncEngine implements AutoCloseable {
     private final Main main;
     private final ProducerTemplate producer;
     private final ExecutorService farmPool;
+    /** Writers of the entities derived from one page (cohorts, roles, groups), shared by the instances of a farm. */
+    private final ExecutorService entityPool;
+    private static final int ENTITY_THREADS = 3;
 
     public SyncEngine(Path routesDir) {
         this(routesDir, Runtime.getRuntime().availableProcessors());
@@ -47,6 +50,12 @@ public final class SyncEngine implements AutoCloseable {
             return t;
         });
         main.bind("farmPool", farmPool);
+        entityPool = Executors.newFixedThreadPool(ENTITY_THREADS, r -> {
+            Thread t = new Thread(r, "entsync-entity");
+            t.setDaemon(true);
+            return t;
+        });
+        main.bind("entityPool", entityPool);
         main.bind("runControl", new RunControl());
         main.bind("readStage", new ReadStage());
         main.bind("unchangedPeople", new UnchangedPeople());
@@ -101,6 +110,7 @@ public final class SyncEngine implements AutoCloseable {
             // shutting down: nothing left to protect
         } finally {
             farmPool.shutdownNow();
+            entityPool.shutdownNow();
         }
     }
 }
