@@ -129,7 +129,9 @@ public final class SyncIndex {
                         + "ekey VARCHAR(255) " + binary() + " NOT NULL, hash VARCHAR(64) NOT NULL, moodleid BIGINT NOT NULL DEFAULT 0, "
                         + "state VARCHAR(16) NOT NULL, lastseen BIGINT NOT NULL DEFAULT 0, timemodified BIGINT NOT NULL DEFAULT 0)" + tableSuffix());
                 st.execute("CREATE UNIQUE INDEX " + sql.prefix() + "entsidx_key_uix ON " + sql.t(TABLE) + " (instance, entity, ekey)");
-                st.execute("CREATE INDEX " + sql.prefix() + "entsidx_seen_ix ON " + sql.t(TABLE) + " (instance, entity, lastseen)");
+                // no index on lastseen: "lastseen < run" matches nearly every row of an entity, so the unique index's
+                // (instance, entity) prefix serves those scans as well, and each of the ~5 rows per person written by
+                // a first sync would maintain a third index for nothing
             }
         }
         if (!exists(c, sql.t("entsync_run"))) {
@@ -219,7 +221,18 @@ public final class SyncIndex {
     /** Loads the index rows of these keys, by chunks: one query per page, never one per entry. */
     public Map<String, IndexRow> probe(Connection c, String entity, Collection<String> keys) throws SQLException {
         Map<String, IndexRow> out = new HashMap<>(keys.size() * 2);
-        for (List<String> chunk : Sql.chunks(keys)) {
+        Collection<String> toRead = keys;
+        if (entity.equals(USERS)) {
+            toRead = new ArrayList<>();
+            synchronized (recentUsers) {
+                for (String k : keys) {
+                    IndexRow r = recentUsers.get(k);
+                    if (r != null) out.put(k, r);
+                    else toRead.add(k);
+                }
+            }
+        }
+        for (List<String> chunk : Sql.chunks(toRead)) {
             try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid, state, lastseen FROM " + sql.t(TABLE)
                     + " WHERE instance = ? AND entity = ? AND ekey IN (" + Sql.marks(chunk.size()) + ")")) {
                 ps.setString(1, instance);
@@ -233,10 +246,41 @@ public final class SyncIndex {
         return out;
     }
 
+    private static final String USERS = "users";
+    private static final int RECENT_USERS = 4_000;
+
+    /**
+     * The users index rows of the last pages, as committed: the entities derived from a page (cohorts, roles,
+     * groups) ask for the Moodle ids of the same people right after their users were written, so they no longer
+     * query for them (three probes per page in a first sync). Only the user writer fills it, after its commit;
+     * any other change of a users row takes the key out.
+     */
+    private final Map<String, IndexRow> recentUsers = new java.util.LinkedHashMap<>(RECENT_USERS * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, IndexRow> eldest) {
+            return size() > RECENT_USERS;
+        }
+    };
+
+    /** Users index rows the caller has just committed (never before the commit: a rolled back id must not be served). */
+    public void committedUsers(List<IndexRow> rows) {
+        synchronized (recentUsers) {
+            for (IndexRow r : rows) recentUsers.put(r.key(), r);
+        }
+    }
+
+    private void forgetRecentUsers(String entity, Collection<String> keys) {
+        if (!entity.equals(USERS)) return;
+        synchronized (recentUsers) {
+            for (String k : keys) recentUsers.remove(k);
+        }
+    }
+
     /** Writes index rows in the caller's transaction, as one batch. */
     public void upsert(Connection c, String entity, List<IndexRow> rows, long runId, long now) throws SQLException {
         if (rows.isEmpty()) return;
         written.add(entity);
+        forgetRecentUsers(entity, rows.stream().map(IndexRow::key).toList());
         try (PreparedStatement ps = c.prepareStatement(sql.upsert(TABLE, List.of("instance", "entity", "ekey"),
                 List.of("hash", "moodleid", "state", "lastseen", "timemodified")))) {
             for (IndexRow r : rows) {
@@ -249,6 +293,7 @@ public final class SyncIndex {
 
     public void setState(Connection c, String entity, Collection<String> keys, String state, long now) throws SQLException {
         if (!keys.isEmpty()) written.add(entity);
+        forgetRecentUsers(entity, keys);
         for (List<String> chunk : Sql.chunks(keys)) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t(TABLE) + " SET state = ?, timemodified = ? WHERE instance = ? AND entity = ? AND ekey IN ("
                     + Sql.marks(chunk.size()) + ")")) {
@@ -261,6 +306,7 @@ public final class SyncIndex {
 
     public void delete(Connection c, String entity, Collection<String> keys) throws SQLException {
         if (!keys.isEmpty()) written.add(entity);
+        forgetRecentUsers(entity, keys);
         for (List<String> chunk : Sql.chunks(keys)) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN ("
                     + Sql.marks(chunk.size()) + ")")) {

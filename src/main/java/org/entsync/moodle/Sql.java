@@ -97,6 +97,23 @@ public final class Sql {
         return out;
     }
 
+    /**
+     * PostgreSQL only: takes n ids from the table's id sequence in one query, so rows can be inserted with their id
+     * (and anything derived from it, like a context path) instead of being read back or updated afterwards.
+     * Null on the other databases (MariaDB's auto-increment cannot be reserved ahead).
+     */
+    public List<Long> reserveIds(Connection c, String table, int n) throws SQLException {
+        if (dialect != Dialect.POSTGRESQL || n == 0) return null;
+        List<Long> ids = new ArrayList<>(n);
+        try (PreparedStatement ps = c.prepareStatement("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)")) {
+            bind(ps, t(table), n);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+
     public static void bind(PreparedStatement ps, Object... args) throws SQLException {
         for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
     }

@@ -79,6 +79,7 @@ public final class UserSink {
             } else {
                 c.commit();
                 if (profileFieldIds == null) profileFieldIds = uncommittedFieldIds;
+                target.index().committedUsers(indexRows(rows, runId));
             }
             report(rows, report);
         } catch (SQLException e) {
@@ -130,10 +131,13 @@ public final class UserSink {
         // an account created now has no session whose access data could be stale (Moodle's own user creation sets no flag)
         List<Long> ids = rows.stream().filter(r -> !r.created).map(r -> r.id).toList();
         target.dirtyFlags().markUsers(c, ids, now, target.site().sessionTimeout());
-        List<IndexRow> index = rows.stream().map(r -> new IndexRow(r.p.record().key(), r.p.record().hash(), r.id, IndexRow.ACTIVE, runId)).toList();
-        target.index().upsert(c, ENTITY, index, runId, now);
+        target.index().upsert(c, ENTITY, indexRows(rows, runId), runId, now);
         target.countBatch(6);
         return rows;
+    }
+
+    private static List<IndexRow> indexRows(List<Row> rows, long runId) {
+        return rows.stream().map(r -> new IndexRow(r.p.record().key(), r.p.record().hash(), r.id, IndexRow.ACTIVE, runId)).toList();
     }
 
     /** Reported only once the transaction is settled, so a retried page is never counted twice. */
@@ -239,15 +243,26 @@ public final class UserSink {
                 fixed.add(v);
             }
         });
-        String insert = "INSERT INTO " + sql.t("user") + " (" + String.join(", ", cols) + ") VALUES (" + Sql.marks(cols.size()) + ")";
+        List<Long> ids = sql.reserveIds(c, "user", inserts.size());
+        String insert = "INSERT INTO " + sql.t("user") + " (" + (ids != null ? "id, " : "") + String.join(", ", cols) + ") VALUES ("
+                + Sql.marks(cols.size() + (ids != null ? 1 : 0)) + ")";
         try (PreparedStatement ps = c.prepareStatement(insert)) {
-            for (Row r : inserts) {
+            for (int n = 0; n < inserts.size(); n++) {
+                Row r = inserts.get(n);
                 int i = 1;
+                if (ids != null) ps.setLong(i++, ids.get(n));
                 for (String col : columns) ps.setString(i++, r.values.get(col));
                 for (Object f : fixed) ps.setObject(i++, f);
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+        if (ids != null) {
+            for (int n = 0; n < inserts.size(); n++) {
+                inserts.get(n).id = ids.get(n);
+                inserts.get(n).created = true;
+            }
+            return;
         }
         Map<String, Row> byName = new HashMap<>();
         for (Row r : inserts) byName.put(r.values.get("username"), r);
@@ -288,6 +303,20 @@ public final class UserSink {
         }
         for (Row r : rows) if (r.created || !has.containsKey(r.id)) need.add(r.id);
         if (need.isEmpty()) return;
+        // the system path is digits and slashes read from the database, so it can be a literal here
+        String sysPath = target.site().systemContextPath();
+        int depth = sysPath.split("/").length;
+        List<Long> ids = sql.reserveIds(c, "context", need.size());
+        if (ids != null) { // path known before the insert: no UPDATE of the rows just written (context has two path indexes)
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t("context") + " (id, contextlevel, instanceid, depth, path, locked) VALUES (?, 30, ?, ?, ?, 0)")) {
+                for (int n = 0; n < need.size(); n++) {
+                    Sql.bind(ps, ids.get(n), need.get(n), depth, sysPath + "/" + ids.get(n));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return;
+        }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t("context") + " (contextlevel, instanceid, depth, path, locked) VALUES (30, ?, 0, NULL, 0)")) {
             for (Long id : need) {
                 ps.setLong(1, id);
@@ -295,11 +324,9 @@ public final class UserSink {
             }
             ps.executeBatch();
         }
-        // the system path is digits and slashes read from the database, so it can be a literal here
-        String sysPath = target.site().systemContextPath();
         for (List<Long> chunk : Sql.chunks(need)) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t("context") + " SET path = CONCAT('" + sysPath + "/', id), depth = "
-                    + (sysPath.split("/").length) + " WHERE contextlevel = 30 AND path IS NULL AND instanceid IN (" + Sql.marks(chunk.size()) + ")")) {
+                    + depth + " WHERE contextlevel = 30 AND path IS NULL AND instanceid IN (" + Sql.marks(chunk.size()) + ")")) {
                 for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
                 ps.executeUpdate();
             }
