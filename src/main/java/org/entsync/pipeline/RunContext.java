@@ -25,7 +25,7 @@ public final class RunContext {
     private final RunReport report = new RunReport();
     private StructureDirectory structures = new StructureDirectory();
     private final Map<String, Object> sinks = new ConcurrentHashMap<>();
-    private final Map<String, long[]> seen = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> seen = new ConcurrentHashMap<>();
     private List<com.unboundid.ldap.sdk.SearchResultEntry> structureEntries = new java.util.ArrayList<>();
     private long runId;
     private volatile boolean stopped;
@@ -111,6 +111,24 @@ public final class RunContext {
 
     /** People read but not mapped yet: changed people are gathered into full pages before they are written. */
     final PeopleBatch heldPeople = new PeopleBatch();
+
+    private BatchWriter writer;
+
+    /** The run's writer thread (started by the first batch). */
+    synchronized BatchWriter writer(org.apache.camel.Exchange any) {
+        if (writer == null) writer = new BatchWriter(this, any);
+        return writer;
+    }
+
+    /** Waits for the batches still being written; the end of the people source, and of the run whatever happened. */
+    void finishWrites() {
+        BatchWriter w;
+        synchronized (this) {
+            w = writer;
+            writer = null;
+        }
+        if (w != null) w.finish();
+    }
 
     /** Whether this run still takes pages: a run that failed, or could not get its lock, is left out. */
     public boolean isActive() {
@@ -219,12 +237,12 @@ public final class RunContext {
 
     /** Entries of this entity found in the directory and in scope (synced, unchanged or failed). */
     void addSeen(String entity, long n) {
-        seen.computeIfAbsent(entity, e -> new long[1])[0] += n;
+        seen.computeIfAbsent(entity, e -> new java.util.concurrent.atomic.AtomicLong()).addAndGet(n); // the read and the writer thread both count
     }
 
     long seen(String entity) {
-        long[] s = seen.get(entity);
-        return s == null ? 0 : s[0];
+        java.util.concurrent.atomic.AtomicLong s = seen.get(entity);
+        return s == null ? 0 : s.get();
     }
 
     public long nowSeconds() {

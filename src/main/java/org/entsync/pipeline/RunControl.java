@@ -154,6 +154,7 @@ public final class RunControl {
     }
 
     public void end(@ExchangeProperty("run") RunContext run) {
+        run.finishWrites(); // a run that failed midway may still have a batch being written
         RunReport r = run.report();
         r.endedAt = System.currentTimeMillis();
         r.sqlBatches = run.target().batches();

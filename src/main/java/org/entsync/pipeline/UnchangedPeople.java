@@ -30,13 +30,12 @@ public final class UnchangedPeople {
     private static final String FINGERPRINTS = "entsyncFingerprints";
 
     /**
-     * Takes a page as read: unchanged people stop here (counted unchanged, their records seen); the others are
-     * held back until a write batch of them is gathered ({@code entsync.moodle.batchSize}), then returned to be
-     * mapped and written in one transaction per entity (an empty list in between). Structures pass through.
+     * Takes a page of people as read: unchanged people stop here (counted unchanged, their records seen); the
+     * others are held back until a write batch of them is gathered ({@code entsync.moodle.batchSize}), which the
+     * run's writer thread then maps and writes, one transaction per entity, while the read goes on.
      */
-    public List<SearchResultEntry> skip(List<SearchResultEntry> page, Exchange exchange, @ExchangeProperty("run") RunContext run,
-                                        @Header("source") String source) throws SQLException {
-        if (!source.equals("people")) return page;
+    public void skip(List<SearchResultEntry> page, Exchange exchange, @ExchangeProperty("run") RunContext run,
+                     @Header("source") String source) throws SQLException {
         long t0 = System.nanoTime();
         String salt = run.peopleSalt();
         KnownPeople known = run.knownPeople();
@@ -65,23 +64,32 @@ public final class UnchangedPeople {
             }
         }
         run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
-        return run.heldPeople.size() >= run.config().moodle().batchSize() ? take(exchange, run) : List.of();
+        if (run.heldPeople.size() >= run.config().moodle().batchSize()) submit(exchange, run);
     }
 
-    /** At the end of the people source: the changed people still held back. */
-    public List<SearchResultEntry> drain(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
-        return source.equals("people") ? take(exchange, run) : List.of();
+    /** At the end of the people source: writes the changed people still held back and waits for every batch. */
+    public void drain(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
+        if (!source.equals("people")) return;
+        submit(exchange, run);
+        run.finishWrites();
     }
 
-    /** The route's filter after {@link #skip} and {@link #drain}: whether anyone is left to map. */
+    /** The route's filter before mapping: whether the page or batch holds anyone. */
     public boolean anyLeft(List<SearchResultEntry> entries) {
         return !entries.isEmpty();
     }
 
-    private static List<SearchResultEntry> take(Exchange exchange, RunContext run) {
+    /** Hands the held-back people to the run's writer thread, as an exchange of their own (route direct:map-and-write). */
+    private static void submit(Exchange exchange, RunContext run) {
         PeopleBatch.Taken t = run.heldPeople.take();
-        exchange.setProperty(FINGERPRINTS, t.fingerprints());
-        return t.entries();
+        if (t.entries().isEmpty()) return;
+        Map<String, Object> headers = new java.util.HashMap<>(exchange.getIn().getHeaders());
+        Map<String, Object> properties = new java.util.HashMap<>();
+        exchange.getProperties().forEach((k, v) -> {
+            if (!k.startsWith("Camel")) properties.put(k, v); // not the page split's own state
+        });
+        properties.put(FINGERPRINTS, t.fingerprints());
+        run.writer(exchange).submit(t.entries(), headers, properties);
     }
 
     /** After the page went through every entity: remembers the fingerprints of the people mapped without failure. */
