@@ -32,8 +32,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -62,7 +60,7 @@ import java.util.Map;
  *       a few removals within the guard), and a {@code --full} run with no change.</li>
  * </ol>
  * Each time is given as a ratio to its floor: first and --full runs ÷ (read + insert floor), no-change and
- * changed runs ÷ read floor. Peak heap is the sum of the heap pools' peak usage over the phase (an upper bound).
+ * changed runs ÷ read floor. Peak heap is the largest heap in use sampled every 10 ms during the phase.
  */
 public final class Bench {
     static final String SUFFIX = GeneratorOptions.DEFAULT_SUFFIX;
@@ -441,15 +439,33 @@ public final class Bench {
         return millis == 0 ? 0 : Math.round(n * 1000.0 / millis);
     }
 
-    /** Peak heap of a phase (sum of the heap pools' peaks since the start: an upper bound) and its GC time. */
+    /**
+     * Peak heap of a phase: the heap in use, sampled every 10 ms by a thread of its own (what the JVM really
+     * held, garbage included, so never above -Xmx; the sum of the pools' own peaks overstated it, eden's peak being
+     * its size), and the GC time.
+     */
     static final class HeapWatch {
         private final long gcStart;
+        private volatile long peak;
+        private volatile boolean stopped;
+        private final Thread sampler;
 
         private HeapWatch() {
-            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (p.getType() == MemoryType.HEAP) p.resetPeakUsage();
-            }
             gcStart = gcTotal();
+            java.lang.management.MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+            peak = mem.getHeapMemoryUsage().getUsed();
+            sampler = new Thread(() -> {
+                while (!stopped) {
+                    peak = Math.max(peak, mem.getHeapMemoryUsage().getUsed());
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-heap");
+            sampler.setDaemon(true);
+            sampler.start();
         }
 
         static HeapWatch start() {
@@ -457,11 +473,9 @@ public final class Bench {
         }
 
         long peakMb() {
-            long sum = 0;
-            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (p.getType() == MemoryType.HEAP) sum += p.getPeakUsage().getUsed();
-            }
-            return sum >> 20;
+            stopped = true;
+            peak = Math.max(peak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            return peak >> 20;
         }
 
         long gcMillis() {
