@@ -86,7 +86,7 @@ public final class UnchangedPeople {
         Map<String, Object> headers = new java.util.HashMap<>(exchange.getIn().getHeaders());
         Map<String, Object> properties = new java.util.HashMap<>();
         exchange.getProperties().forEach((k, v) -> {
-            if (!k.startsWith("Camel")) properties.put(k, v); // not the page split's own state
+            if (!k.startsWith("Camel") && !k.equals("page")) properties.put(k, v); // not the page split's state, nor the page
         });
         properties.put(FINGERPRINTS, t.fingerprints());
         run.writer(exchange).submit(t.entries(), headers, properties);
