@@ -126,14 +126,20 @@ public final class UserSink {
         }
         insertUsers(c, inserts, now);
         ensureContexts(c, rows);
-        updateUsers(c, updates, now);
+        // an account whose columns already hold these values is left as it is (a --full run rewrote all of them)
+        updateUsers(c, updates.stream().filter(r -> r.revived || !sameColumns(r)).toList(), now);
         writeProfileFields(c, rows);
-        // an account created now has no session whose access data could be stale (Moodle's own user creation sets no flag)
-        List<Long> ids = rows.stream().filter(r -> !r.created).map(r -> r.id).toList();
+        // only accounts that changed are flagged; one created now has no session whose access data could be stale
+        // (Moodle's own user creation sets no flag)
+        List<Long> ids = rows.stream().filter(r -> !r.created && (r.revived || r.adopted || !diff(r).isEmpty())).map(r -> r.id).toList();
         target.dirtyFlags().markUsers(c, ids, now, target.site().sessionTimeout());
         target.index().upsert(c, ENTITY, indexRows(rows, runId), runId, now);
         target.countBatch(6);
         return rows;
+    }
+
+    private boolean sameColumns(Row r) {
+        return r.before != null && columns.stream().allMatch(col -> Objects.equals(r.before.get(col), r.values.get(col)));
     }
 
     private static List<IndexRow> indexRows(List<Row> rows, long runId) {
