@@ -14,7 +14,7 @@ public final class KnownPeople {
     private int size;
 
     /** Adds a person from an index row of entity {@code people}: key = DN (lower case), value = "fingerprint|record key". */
-    void add(String dn, String value) {
+    public void add(String dn, String value) {
         int bar = value.indexOf('|');
         if (bar <= 0) return;
         if ((size + 1) * 2L > dns.length) grow();

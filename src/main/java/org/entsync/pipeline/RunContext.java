@@ -98,9 +98,14 @@ public final class RunContext {
         t.start();
     }
 
-    /** The people fingerprints loaded at the start of the run (waits for the load); null in a --full run. */
-    org.entsync.diff.KnownPeople knownPeople() throws java.sql.SQLException {
-        if (knownPeople == null) return null;
+    /** Whether this run skips unchanged people at all (not --full). */
+    boolean skipsUnchanged() {
+        return knownPeople != null;
+    }
+
+    /** The people fingerprints loaded at the start of the run, or null while they are being loaded (and in --full). */
+    org.entsync.diff.KnownPeople knownPeopleIfLoaded() throws java.sql.SQLException {
+        if (knownPeople == null || !knownPeople.isDone()) return null;
         try {
             return knownPeople.join();
         } catch (java.util.concurrent.CompletionException e) {

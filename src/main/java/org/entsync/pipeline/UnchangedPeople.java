@@ -38,14 +38,17 @@ public final class UnchangedPeople {
                      @Header("source") String source) throws SQLException {
         long t0 = System.nanoTime();
         String salt = run.peopleSalt();
-        KnownPeople known = run.knownPeople();
+        KnownPeople known = run.knownPeopleIfLoaded();
+        // the first pages may come before the fingerprints are loaded: they are looked up in the index instead of
+        // waiting, so that the read goes on
+        Map<String, IndexRow> probed = known == null && run.skipsUnchanged() ? probe(run, page) : Map.of();
         long[] skippedRecords = new long[page.size()];
         long[] skippedDns = new long[page.size()];
         int skipped = 0;
         for (SearchResultEntry e : page) {
             String dn = key(e);
             String fingerprint = EntryFingerprint.of(e, salt);
-            long record = known == null ? 0 : known.unchangedRecord(dn, fingerprint);
+            long record = known != null ? known.unchangedRecord(dn, fingerprint) : unchangedRecord(probed.get(dn), fingerprint);
             if (record != 0) {
                 skippedRecords[skipped] = record;
                 skippedDns[skipped++] = SeenKeys.hash(dn);
@@ -65,6 +68,21 @@ public final class UnchangedPeople {
         }
         run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
         if (run.heldPeople.size() >= run.config().moodle().batchSize()) submit(exchange, run);
+    }
+
+    private static Map<String, IndexRow> probe(RunContext run, List<SearchResultEntry> page) throws SQLException {
+        try (Connection c = run.target().connection()) {
+            Map<String, IndexRow> rows = run.target().index().probe(c, ENTITY, page.stream().map(UnchangedPeople::key).toList());
+            c.rollback();
+            return rows;
+        }
+    }
+
+    /** As {@link KnownPeople#unchangedRecord}, from the person's index row. */
+    static long unchangedRecord(IndexRow row, String fingerprint) {
+        if (row == null || !row.active()) return 0;
+        int bar = row.hash().indexOf('|');
+        return bar > 0 && row.hash().substring(0, bar).equals(fingerprint) ? SeenKeys.hash(row.hash().substring(bar + 1)) : 0;
     }
 
     /** At the end of the people source: writes the changed people still held back and waits for every batch. */
