@@ -247,6 +247,18 @@ public final class SyncIndex {
     }
 
     private static final String USERS = "users";
+
+    /**
+     * The Moodle ids of the people behind these record keys who are synced users now (an active users row with an
+     * id), by key; the others are left out: they are written once they are synced users.
+     */
+    public Map<String, Long> syncedUserIds(Connection c, Collection<String> keys) throws SQLException {
+        Map<String, Long> ids = new HashMap<>();
+        probe(c, USERS, keys).forEach((k, row) -> {
+            if (row.moodleId() > 0 && row.active()) ids.put(k, row.moodleId());
+        });
+        return ids;
+    }
     private static final int RECENT_USERS = 4_000;
 
     /**

@@ -195,22 +195,21 @@ public final class CohortSink {
     private void writeMembers(Connection c, List<PendingChange> changes, Set<String> blocked, long runId, long now,
                               EntityReport report, List<Runnable> reports) throws SQLException {
         if (changes.isEmpty()) return;
-        Map<String, IndexRow> users = target.index().probe(c, UserSink.ENTITY, changes.stream().map(ch -> ch.record().key()).toList());
+        Map<String, Long> users = target.index().syncedUserIds(c, changes.stream().map(ch -> ch.record().key()).toList());
         Set<String> wanted = new HashSet<>();
         changes.forEach(ch -> wanted.addAll(ch.record().values("cohorts")));
         Map<String, Long> cohortIds = indexedIds(c, wanted);
         Map<Long, String> idnumberOf = new HashMap<>();
         cohortIds.forEach((k, v) -> idnumberOf.put(v, k));
-        List<Long> userIds = changes.stream().map(ch -> users.get(ch.record().key())).filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList();
+        List<Long> userIds = List.copyOf(users.values());
         Map<Long, Set<Long>> current = currentMemberships(c, userIds, idnumberOf);
         Set<List<Long>> existing = existingPairs(c, userIds);
         List<long[]> add = new ArrayList<>();
         List<long[]> remove = new ArrayList<>();
         List<IndexRow> indexRows = new ArrayList<>();
         for (PendingChange ch : changes) {
-            IndexRow u = users.get(ch.record().key());
-            if (u == null || u.moodleId() == 0 || !u.active()) continue; // not (or no longer) a synced user: retried when they are
-            long userId = u.moodleId();
+            Long userId = users.get(ch.record().key());
+            if (userId == null) continue; // not (or no longer) a synced user: retried when they are
             Set<Long> desired = new HashSet<>();
             for (String idn : ch.record().values("cohorts")) {
                 Long id = cohortIds.get(idn);

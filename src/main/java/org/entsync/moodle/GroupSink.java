@@ -87,16 +87,15 @@ public final class GroupSink {
     public void writeKeys(Connection c, List<PendingChange> changes, long runId, EntityReport report) throws SQLException {
         long now = System.currentTimeMillis() / 1000;
         List<Runnable> reports = new ArrayList<>();
-        Map<String, IndexRow> users = target.index().probe(c, UserSink.ENTITY, changes.stream().map(ch -> ch.record().key()).toList());
-        List<Long> userIds = changes.stream().map(ch -> users.get(ch.record().key())).filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList();
+        Map<String, Long> users = target.index().syncedUserIds(c, changes.stream().map(ch -> ch.record().key()).toList());
+        List<Long> userIds = List.copyOf(users.values());
         Map<Long, Set<KeyRow>> current = currentKeys(c, userIds);
         List<Object[]> inserts = new ArrayList<>();
         List<Object[]> deletes = new ArrayList<>();
         List<IndexRow> indexRows = new ArrayList<>();
         for (PendingChange ch : changes) {
-            IndexRow u = users.get(ch.record().key());
-            if (u == null || u.moodleId() == 0 || !u.active()) continue; // not (or no longer) a synced user: retried when they are
-            long userId = u.moodleId();
+            Long userId = users.get(ch.record().key());
+            if (userId == null) continue; // not (or no longer) a synced user: retried when they are
             Set<KeyRow> desired = new LinkedHashSet<>();
             ch.record().values("students").forEach(k -> desired.add(new KeyRow(k, "S")));
             ch.record().values("teaches").forEach(k -> desired.add(new KeyRow(k, "T")));

@@ -43,9 +43,9 @@ public final class RoleSink {
     public void write(Connection c, List<PendingChange> changes, long runId, EntityReport report) throws SQLException {
         long now = System.currentTimeMillis() / 1000;
         List<Runnable> reports = new ArrayList<>();
-        Map<String, IndexRow> users = target.index().probe(c, UserSink.ENTITY, changes.stream().map(ch -> ch.record().key()).toList());
+        Map<String, Long> users = target.index().syncedUserIds(c, changes.stream().map(ch -> ch.record().key()).toList());
         Resolver resolver = new Resolver(c, changes);
-        List<Long> userIds = changes.stream().map(ch -> users.get(ch.record().key())).filter(u -> u != null && u.moodleId() > 0).map(IndexRow::moodleId).toList();
+        List<Long> userIds = List.copyOf(users.values());
         Map<Long, Map<Assignment, List<Long>>> current = current(c, userIds);
         List<long[]> inserts = new ArrayList<>(); // roleid, contextid, userid
         List<Long> deletes = new ArrayList<>();
@@ -53,9 +53,8 @@ public final class RoleSink {
         List<IndexRow> indexRows = new ArrayList<>();
         List<String> unindexed = new ArrayList<>();
         for (PendingChange ch : changes) {
-            IndexRow u = users.get(ch.record().key());
-            if (u == null || u.moodleId() == 0 || !u.active()) continue;
-            long userId = u.moodleId();
+            Long userId = users.get(ch.record().key());
+            if (userId == null) continue; // not (or no longer) a synced user: retried when they are
             Set<Assignment> desired = new LinkedHashSet<>();
             List<String> unresolved = new ArrayList<>();
             for (String a : ch.record().values("assignments")) {
