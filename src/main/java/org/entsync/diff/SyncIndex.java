@@ -247,18 +247,6 @@ public final class SyncIndex {
     }
 
     private static final String USERS = "users";
-
-    /**
-     * The Moodle ids of the people behind these record keys who are synced users now (an active users row with an
-     * id), by key; the others are left out: they are written once they are synced users.
-     */
-    public Map<String, Long> syncedUserIds(Connection c, Collection<String> keys) throws SQLException {
-        Map<String, Long> ids = new HashMap<>();
-        probe(c, USERS, keys).forEach((k, row) -> {
-            if (row.moodleId() > 0 && row.active()) ids.put(k, row.moodleId());
-        });
-        return ids;
-    }
     private static final int RECENT_USERS = 4_000;
 
     /**
@@ -281,18 +269,29 @@ public final class SyncIndex {
         }
     }
 
-    private void forgetRecentUsers(String entity, Collection<String> keys) {
-        if (!entity.equals(USERS)) return;
+    private void forgetRecentUsers(Collection<String> keys) {
         synchronized (recentUsers) {
             for (String k : keys) recentUsers.remove(k);
         }
+    }
+
+    /**
+     * The Moodle ids of the people behind these record keys who are synced users now (an active users row with an
+     * id), by key; the others are left out: they are written once they are synced users.
+     */
+    public Map<String, Long> syncedUserIds(Connection c, Collection<String> keys) throws SQLException {
+        Map<String, Long> ids = new HashMap<>();
+        probe(c, USERS, keys).forEach((k, row) -> {
+            if (row.moodleId() > 0 && row.active()) ids.put(k, row.moodleId());
+        });
+        return ids;
     }
 
     /** Writes index rows in the caller's transaction, as one batch. */
     public void upsert(Connection c, String entity, List<IndexRow> rows, long runId, long now) throws SQLException {
         if (rows.isEmpty()) return;
         written.add(entity);
-        forgetRecentUsers(entity, rows.stream().map(IndexRow::key).toList());
+        if (entity.equals(USERS)) forgetRecentUsers(rows.stream().map(IndexRow::key).toList());
         try (PreparedStatement ps = c.prepareStatement(sql.upsert(TABLE, List.of("instance", "entity", "ekey"),
                 List.of("hash", "moodleid", "state", "lastseen", "timemodified")))) {
             for (IndexRow r : rows) {
@@ -305,7 +304,7 @@ public final class SyncIndex {
 
     public void setState(Connection c, String entity, Collection<String> keys, String state, long now) throws SQLException {
         if (!keys.isEmpty()) written.add(entity);
-        forgetRecentUsers(entity, keys);
+        if (entity.equals(USERS)) forgetRecentUsers(keys);
         for (List<String> chunk : Sql.chunks(keys)) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t(TABLE) + " SET state = ?, timemodified = ? WHERE instance = ? AND entity = ? AND ekey IN ("
                     + Sql.marks(chunk.size()) + ")")) {
@@ -318,7 +317,7 @@ public final class SyncIndex {
 
     public void delete(Connection c, String entity, Collection<String> keys) throws SQLException {
         if (!keys.isEmpty()) written.add(entity);
-        forgetRecentUsers(entity, keys);
+        if (entity.equals(USERS)) forgetRecentUsers(keys);
         for (List<String> chunk : Sql.chunks(keys)) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN ("
                     + Sql.marks(chunk.size()) + ")")) {
