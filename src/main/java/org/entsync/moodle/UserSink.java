@@ -61,6 +61,8 @@ public final class UserSink {
         boolean adopted;
         boolean revived;
         boolean suspendedBefore;
+        /** field → [old, new], once the row and its profile fields are written. */
+        Map<String, List<String>> changes;
 
         Row(PendingChange p) {
             this.p = p;
@@ -129,9 +131,10 @@ public final class UserSink {
         // an account whose columns already hold these values is left as it is (a --full run rewrote all of them)
         updateUsers(c, updates.stream().filter(r -> r.revived || !sameColumns(r)).toList(), now);
         writeProfileFields(c, rows);
+        rows.forEach(r -> r.changes = diff(r));
         // only accounts that changed are flagged; one created now has no session whose access data could be stale
         // (Moodle's own user creation sets no flag)
-        List<Long> ids = rows.stream().filter(r -> !r.created && (r.revived || r.adopted || !diff(r).isEmpty())).map(r -> r.id).toList();
+        List<Long> ids = rows.stream().filter(r -> !r.created && (r.revived || r.adopted || !r.changes.isEmpty())).map(r -> r.id).toList();
         target.dirtyFlags().markUsers(c, ids, now, target.site().sessionTimeout());
         target.index().upsert(c, ENTITY, indexRows(rows, runId), runId, now);
         target.countBatch(6);
@@ -149,7 +152,7 @@ public final class UserSink {
     /** Reported only once the transaction is settled, so a retried page is never counted twice. */
     private static void report(List<Row> rows, EntityReport report) {
         for (Row r : rows) {
-            Map<String, List<String>> diff = diff(r);
+            Map<String, List<String>> diff = r.changes;
             if (r.created) report.change(Count.created, r.p.record().key(), r.id, diff, null);
             else if (r.revived) report.change(Count.revived, r.p.record().key(), r.id, diff, "unsuspended: back in the directory");
             else if (diff.isEmpty() && !r.adopted) report.add(Count.unchanged, 1); // --full rewrote it as it was
