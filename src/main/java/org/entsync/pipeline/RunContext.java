@@ -114,7 +114,7 @@ public final class RunContext {
         }
     }
 
-    /** People read but not mapped yet: changed people are gathered into full pages before they are written. */
+    /** People read but not mapped yet: changed people are gathered into write batches before they are written. */
     final PeopleBatch heldPeople = new PeopleBatch();
 
     private BatchWriter writer;

@@ -112,7 +112,7 @@ public final class RunControl {
     }
 
     private static boolean primary(String entity) {
-        return entity.equals("users") || entity.equals("categories");
+        return entity.equals(org.entsync.moodle.UserSink.ENTITY) || entity.equals(org.entsync.moodle.CategorySink.ENTITY);
     }
 
     /**

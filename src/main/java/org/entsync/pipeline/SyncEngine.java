@@ -44,17 +44,9 @@ public final class SyncEngine implements AutoCloseable {
         beans.forEach(main::bind);
         // the daemon routes exist in every engine but are started in daemon mode only
         if (!beans.containsKey("daemon")) main.bind("daemon", new org.entsync.farm.Daemon(null, java.util.List.of()));
-        farmPool = Executors.newFixedThreadPool(Math.max(1, parallelism), r -> {
-            Thread t = new Thread(r, "entsync-farm");
-            t.setDaemon(true);
-            return t;
-        });
+        farmPool = daemonPool(Math.max(1, parallelism), "entsync-farm");
         main.bind("farmPool", farmPool);
-        entityPool = Executors.newFixedThreadPool(ENTITY_THREADS, r -> {
-            Thread t = new Thread(r, "entsync-entity");
-            t.setDaemon(true);
-            return t;
-        });
+        entityPool = daemonPool(ENTITY_THREADS, "entsync-entity");
         main.bind("entityPool", entityPool);
         main.bind("runControl", new RunControl());
         main.bind("readStage", new ReadStage());
@@ -77,6 +69,14 @@ public final class SyncEngine implements AutoCloseable {
             throw new IllegalStateException("cannot start the Camel routes from " + pattern + ": " + e.getMessage(), e);
         }
         producer = main.getCamelContext().createProducerTemplate();
+    }
+
+    private static ExecutorService daemonPool(int threads, String name) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public CamelContext camelContext() {
