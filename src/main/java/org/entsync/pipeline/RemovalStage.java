@@ -99,7 +99,7 @@ public final class RemovalStage {
     /** The guard: false (and reported) when removals must not happen. */
     private static boolean guarded(RunContext run, Connection c, String entity, String records, EntityReport report, List<IndexRow> unseen) throws SQLException {
         if (unseen.isEmpty()) return false;
-        long active = run.target().index().countActive(c, records);
+        long active = run.target().index().countActive(c, records, run.runId());
         RemovalGuard.Decision d = RemovalGuard.decide(report.isExtractionComplete(), run.seen(entity), unseen.size(), active,
                 run.config().removal().maxShare(), run.options().forceRemovals());
         if (!d.allowed()) {

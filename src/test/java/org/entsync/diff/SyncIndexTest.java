@@ -1,0 +1,68 @@
+package org.entsync.diff;
+
+import org.entsync.moodle.Dialect;
+import org.entsync.moodle.Sql;
+import org.entsync.testsupport.TestDatabase;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.sql.Connection;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The removal candidates and counts of the index, on each database: what a run saw, wrote or left behind. */
+class SyncIndexTest {
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void unseenAndActiveCountsFollowTheRunsWrites(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "index");
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            SyncIndex index = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            index.ensureTables(c);
+            index.upsert(c, "users", rows("a", "b", "c", "d"), 1, 100);
+            index.upsert(c, "roles", rows("x", "y"), 1, 100);
+            index.upsert(c, "cohorts", rows("k"), 1, 100);
+            c.commit();
+
+            SyncIndex run2 = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            run2.loadActiveCounts(c, 2);
+            run2.rememberSeen("users", List.of("a", "b"), 2);
+            run2.upsert(c, "users", rows("c"), 2, 200);
+            run2.rememberSeen("roles", List.of("x"), 2);
+            run2.rememberSeen("cohorts", List.of("k"), 2);
+
+            assertEquals(List.of("d"), keys(run2.unseen(c, "users", 2)), "neither remembered nor written in run 2");
+            assertEquals(4, run2.countActive(c, "users", 2));
+            assertEquals(List.of("y"), keys(run2.unseen(c, "roles", 2)), "an entity run 2 never wrote");
+            assertEquals(2, run2.countActive(c, "roles", 2));
+            assertEquals(List.of(), keys(run2.unseen(c, "cohorts", 2)), "everyone seen");
+
+            // written after the counts were taken: counted again
+            run2.setState(c, "users", List.of("d"), IndexRow.SUSPENDED, 200);
+            assertEquals(3, run2.countActive(c, "users", 2));
+            assertEquals(List.of(), keys(run2.unseen(c, "users", 2)));
+            run2.delete(c, "roles", List.of("y"));
+            assertEquals(1, run2.countActive(c, "roles", 2));
+            assertEquals(List.of(), keys(run2.unseen(c, "roles", 2)));
+
+            // a run that remembered nothing: every active row it did not write is a candidate
+            SyncIndex run3 = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            run3.upsert(c, "users", rows("a"), 3, 300);
+            assertEquals(List.of("b", "c"), keys(run3.unseen(c, "users", 3)));
+            assertEquals(List.of("k"), keys(run3.unseen(c, "cohorts", 3)));
+            assertEquals(1, run3.countActive(c, "cohorts", 3));
+            c.rollback();
+        }
+    }
+
+    private static List<IndexRow> rows(String... keys) {
+        return java.util.Arrays.stream(keys).map(k -> new IndexRow(k, "h-" + k, k.charAt(0), IndexRow.ACTIVE, 0)).toList();
+    }
+
+    private static List<String> keys(List<IndexRow> rows) {
+        return rows.stream().map(IndexRow::key).sorted().toList();
+    }
+}
