@@ -82,7 +82,7 @@ public final class FarmRun {
 
     /** Progress of a source's read; the expected total is what the first instance read last time (0 if unknown). */
     public org.entsync.report.Progress progress(String source) {
-        return progress.computeIfAbsent(source, s -> new org.entsync.report.Progress(s, lead().expectedEntries(s)));
+        return progress.computeIfAbsent(source, s -> new org.entsync.report.Progress(s, () -> lead().expectedEntries(s)));
     }
 
     public List<RunReport> reports() {

@@ -152,9 +152,19 @@ public final class RunContext {
         this.lock = l;
     }
 
-    /** How many entries of a source the last run read (from the index: active users), for progress ETAs. */
+    /**
+     * How many entries of a source the last run read, for progress ETAs: the people fingerprints the run loads
+     * anyway, else (--full) the index's active users.
+     */
     long expectedEntries(String source) {
         if (!source.equals("people")) return 0;
+        if (knownPeople != null) {
+            try {
+                return knownPeople.join().size();
+            } catch (java.util.concurrent.CompletionException e) {
+                return 0;
+            }
+        }
         try (java.sql.Connection c = target.connection()) {
             return target.index().countActive(c, "users");
         } catch (java.sql.SQLException e) {
