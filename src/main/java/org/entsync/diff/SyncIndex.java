@@ -242,17 +242,8 @@ public final class SyncIndex {
                 }
             }
         }
-        for (List<String> chunk : Sql.chunks(toRead)) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid, state, lastseen FROM " + sql.t(TABLE)
-                    + " WHERE instance = ? AND entity = ? AND ekey IN (" + Sql.marks(chunk.size()) + ")")) {
-                ps.setString(1, instance);
-                ps.setString(2, entity);
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 3, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.put(rs.getString(1), new IndexRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5)));
-                }
-            }
-        }
+        Sql.queryIn(c, "SELECT " + ROW_COLUMNS + " FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN " + Sql.IN_LIST, toRead,
+                rs -> out.put(rs.getString(1), row(rs)), instance, entity);
         return out;
     }
 
@@ -315,27 +306,14 @@ public final class SyncIndex {
     public void setState(Connection c, String entity, Collection<String> keys, String state, long now) throws SQLException {
         if (!keys.isEmpty()) markWritten(entity);
         if (entity.equals(USERS)) forgetRecentUsers(keys);
-        for (List<String> chunk : Sql.chunks(keys)) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t(TABLE) + " SET state = ?, timemodified = ? WHERE instance = ? AND entity = ? AND ekey IN ("
-                    + Sql.marks(chunk.size()) + ")")) {
-                Sql.bind(ps, state, now, instance, entity);
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 5, chunk.get(i));
-                ps.executeUpdate();
-            }
-        }
+        Sql.updateIn(c, "UPDATE " + sql.t(TABLE) + " SET state = ?, timemodified = ? WHERE instance = ? AND entity = ? AND ekey IN " + Sql.IN_LIST, keys,
+                state, now, instance, entity);
     }
 
     public void delete(Connection c, String entity, Collection<String> keys) throws SQLException {
         if (!keys.isEmpty()) markWritten(entity);
         if (entity.equals(USERS)) forgetRecentUsers(keys);
-        for (List<String> chunk : Sql.chunks(keys)) {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN ("
-                    + Sql.marks(chunk.size()) + ")")) {
-                Sql.bind(ps, instance, entity);
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 3, chunk.get(i));
-                ps.executeUpdate();
-            }
-        }
+        Sql.updateIn(c, "DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN " + Sql.IN_LIST, keys, instance, entity);
     }
 
     /** Active entries that this run did not see: the candidates for removal. */
@@ -365,24 +343,27 @@ public final class SyncIndex {
             }
         }
         List<IndexRow> out = new ArrayList<>();
-        for (List<String> chunk : Sql.chunks(keys)) {
-            List<Object> args = new ArrayList<>(List.of(instance, entity, state, runId));
-            args.addAll(chunk);
-            out.addAll(readRows(c, where + " AND ekey IN (" + Sql.marks(chunk.size()) + ")", args.toArray()));
-        }
+        Sql.queryIn(c, "SELECT " + ROW_COLUMNS + " FROM " + sql.t(TABLE) + where + " AND ekey IN " + Sql.IN_LIST, keys, rs -> out.add(row(rs)),
+                instance, entity, state, runId);
         return out;
     }
 
     private List<IndexRow> readRows(Connection c, String where, Object... args) throws SQLException {
         List<IndexRow> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid, state, lastseen FROM " + sql.t(TABLE) + where)) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + ROW_COLUMNS + " FROM " + sql.t(TABLE) + where)) {
             Sql.bind(ps, args);
             ps.setFetchSize(2000);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new IndexRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5)));
+                while (rs.next()) out.add(row(rs));
             }
         }
         return out;
+    }
+
+    private static final String ROW_COLUMNS = "ekey, hash, moodleid, state, lastseen";
+
+    private static IndexRow row(ResultSet rs) throws SQLException {
+        return new IndexRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5));
     }
 
     /** Active rows of the entity that no write of this run touched (lastseen &lt; run). */

@@ -1,8 +1,6 @@
 package org.entsync.moodle;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,15 +24,9 @@ public final class CategoryDirectory {
     public Map<String, CategoryRef> resolve(Connection c, Collection<String> uais) throws SQLException {
         List<String> missing = new ArrayList<>();
         for (String u : uais) if (!cache.containsKey(u)) missing.add(u);
-        for (List<String> chunk : Sql.chunks(missing)) {
-            try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT cc.idnumber, cc.id, x.id, x.path FROM {course_categories} cc "
-                    + "JOIN {context} x ON x.contextlevel = 40 AND x.instanceid = cc.id WHERE cc.idnumber IN (" + Sql.marks(chunk.size()) + ") ORDER BY cc.id DESC"))) {
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) cache.put(rs.getString(1), new CategoryRef(rs.getLong(2), rs.getLong(3), rs.getString(4)));
-                }
-            }
-        }
+        Sql.queryIn(c, sql.q("SELECT cc.idnumber, cc.id, x.id, x.path FROM {course_categories} cc "
+                        + "JOIN {context} x ON x.contextlevel = 40 AND x.instanceid = cc.id WHERE cc.idnumber IN " + Sql.IN_LIST + " ORDER BY cc.id DESC"), missing,
+                rs -> cache.put(rs.getString(1), new CategoryRef(rs.getLong(2), rs.getLong(3), rs.getString(4))));
         Map<String, CategoryRef> out = new java.util.HashMap<>();
         for (String u : uais) {
             CategoryRef r = cache.get(u);

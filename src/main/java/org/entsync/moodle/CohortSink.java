@@ -8,7 +8,6 @@ import org.entsync.report.EntityReport.Count;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,19 +82,12 @@ public final class CohortSink {
         if (toCheck.isEmpty()) return blocked;
         Map<String, long[]> existing = new HashMap<>(); // idnumber → [id, contextid]
         Map<String, String[]> existingText = new HashMap<>(); // idnumber → [component, name]
-        for (List<MappedRecord> chunk : Sql.chunks(toCheck)) {
-            try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT id, idnumber, component, name, contextid FROM {cohort} WHERE idnumber IN ("
-                    + Sql.marks(chunk.size()) + ") ORDER BY id"))) {
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i).key());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (existing.containsKey(rs.getString(2))) continue;
-                        existing.put(rs.getString(2), new long[]{rs.getLong(1), rs.getLong(5)});
-                        existingText.put(rs.getString(2), new String[]{rs.getString(3), rs.getString(4)});
-                    }
-                }
-            }
-        }
+        Sql.queryIn(c, sql.q("SELECT id, idnumber, component, name, contextid FROM {cohort} WHERE idnumber IN " + Sql.IN_LIST + " ORDER BY id"),
+                toCheck.stream().map(MappedRecord::key).toList(), rs -> {
+                    if (existing.containsKey(rs.getString(2))) return;
+                    existing.put(rs.getString(2), new long[]{rs.getLong(1), rs.getLong(5)});
+                    existingText.put(rs.getString(2), new String[]{rs.getString(3), rs.getString(4)});
+                });
         Set<String> uais = new TreeSet<>();
         toCheck.forEach(d -> uais.add(d.value("uai")));
         Map<String, CategoryDirectory.CategoryRef> cats = systemContext ? Map.of() : categories.resolve(c, uais);
@@ -164,31 +156,16 @@ public final class CohortSink {
         });
         // still owned? (an administrator may have taken a cohort over): a primary-key lookup
         Map<String, Long> out = new HashMap<>();
-        for (List<Long> chunk : Sql.chunks(byId.keySet())) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT id FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + ")"))) {
-                ps.setString(1, component);
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 2, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.put(byId.get(rs.getLong(1)), rs.getLong(1));
-                }
-            }
-        }
+        Sql.queryIn(c, target.sql().q("SELECT id FROM {cohort} WHERE component = ? AND id IN " + Sql.IN_LIST), byId.keySet(),
+                rs -> out.put(byId.get(rs.getLong(1)), rs.getLong(1)), component);
         return out;
     }
 
     /** Owned cohort ids by idnumber (in this transaction). */
     private Map<String, Long> ids(Connection c, Collection<String> idnumbers) throws SQLException {
         Map<String, Long> out = new HashMap<>();
-        for (List<String> chunk : Sql.chunks(idnumbers)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT idnumber, id FROM {cohort} WHERE component = ? AND idnumber IN ("
-                    + Sql.marks(chunk.size()) + ") ORDER BY id DESC"))) {
-                ps.setString(1, component);
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-        }
+        Sql.queryIn(c, target.sql().q("SELECT idnumber, id FROM {cohort} WHERE component = ? AND idnumber IN " + Sql.IN_LIST + " ORDER BY id DESC"), idnumbers,
+                rs -> out.put(rs.getString(1), rs.getLong(2)), component);
         return out;
     }
 
@@ -246,36 +223,20 @@ public final class CohortSink {
     Map<Long, Set<Long>> currentMemberships(Connection c, List<Long> userIds, Map<Long, String> idnumberOf) throws SQLException {
         Map<Long, Set<Long>> out = new HashMap<>();
         String prefixClause = yearPrefix.isEmpty() ? "" : " AND " + prefixTest("c.idnumber");
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT em.userid, em.cohortid, c.idnumber FROM {entsync_member} em JOIN {cohort} c ON c.id = em.cohortid "
-                    + "WHERE em.instance = ? AND c.component = ?" + prefixClause + " AND em.userid IN (" + Sql.marks(chunk.size()) + ")"))) {
-                int i = 1;
-                ps.setString(i++, target.instance());
-                ps.setString(i++, component);
-                if (!yearPrefix.isEmpty()) ps.setString(i++, yearPrefix);
-                for (Long id : chunk) ps.setLong(i++, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getLong(2));
-                        idnumberOf.putIfAbsent(rs.getLong(2), rs.getString(3));
-                    }
-                }
-            }
-        }
+        Object[] leading = yearPrefix.isEmpty() ? new Object[]{target.instance(), component} : new Object[]{target.instance(), component, yearPrefix};
+        Sql.queryIn(c, target.sql().q("SELECT em.userid, em.cohortid, c.idnumber FROM {entsync_member} em JOIN {cohort} c ON c.id = em.cohortid "
+                + "WHERE em.instance = ? AND c.component = ?" + prefixClause + " AND em.userid IN " + Sql.IN_LIST), userIds, rs -> {
+            out.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getLong(2));
+            idnumberOf.putIfAbsent(rs.getLong(2), rs.getString(3));
+        }, leading);
         return out;
     }
 
     /** (cohortid, userid) pairs already in cohort_members for these users, whoever added them. */
     private Set<List<Long>> existingPairs(Connection c, List<Long> userIds) throws SQLException {
         Set<List<Long>> out = new HashSet<>();
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT cohortid, userid FROM {cohort_members} WHERE userid IN (" + Sql.marks(chunk.size()) + ")"))) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.add(List.of(rs.getLong(1), rs.getLong(2)));
-                }
-            }
-        }
+        Sql.queryIn(c, target.sql().q("SELECT cohortid, userid FROM {cohort_members} WHERE userid IN " + Sql.IN_LIST), userIds,
+                rs -> out.add(List.of(rs.getLong(1), rs.getLong(2))));
         return out;
     }
 
@@ -327,48 +288,24 @@ public final class CohortSink {
     /** Those of these cohorts that still have members ent-sync added. */
     public Set<Long> withMembers(Connection c, List<Long> cohortIds) throws SQLException {
         Set<Long> out = new HashSet<>();
-        for (List<Long> chunk : Sql.chunks(cohortIds)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT DISTINCT cohortid FROM {entsync_member} WHERE instance = ? AND cohortid IN ("
-                    + Sql.marks(chunk.size()) + ")"))) {
-                ps.setString(1, target.instance());
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 2, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.add(rs.getLong(1));
-                }
-            }
-        }
+        Sql.queryIn(c, target.sql().q("SELECT DISTINCT cohortid FROM {entsync_member} WHERE instance = ? AND cohortid IN " + Sql.IN_LIST), cohortIds,
+                rs -> out.add(rs.getLong(1)), target.instance());
         return out;
     }
 
     /** Deletes owned cohorts and their members (removal policy delete). */
     public void deleteCohorts(Connection c, List<Long> cohortIds) throws SQLException {
-        for (List<Long> chunk : Sql.chunks(cohortIds)) {
-            // members first, and only of cohorts still owned (an administrator may have taken one over)
-            for (String sqlText : new String[]{
-                    "DELETE FROM {cohort_members} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + "))",
-                    "DELETE FROM {entsync_member} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + "))",
-                    "DELETE FROM {cohort} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + ")"}) {
-                try (PreparedStatement ps = c.prepareStatement(target.sql().q(sqlText))) {
-                    int i = 1;
-                    ps.setString(i++, component);
-                    for (Long id : chunk) ps.setLong(i++, id);
-                    ps.executeUpdate();
-                }
-            }
+        // members first, and only of cohorts still owned (an administrator may have taken one over)
+        for (String sqlText : new String[]{
+                "DELETE FROM {cohort_members} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN " + Sql.IN_LIST + ")",
+                "DELETE FROM {entsync_member} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN " + Sql.IN_LIST + ")",
+                "DELETE FROM {cohort} WHERE component = ? AND id IN " + Sql.IN_LIST}) {
+            Sql.updateIn(c, target.sql().q(sqlText), cohortIds, component);
         }
     }
 
     /** Hands owned cohorts over to manual management (component emptied): last year's cohorts. */
     public void release(Connection c, List<Long> cohortIds, long now) throws SQLException {
-        for (List<Long> chunk : Sql.chunks(cohortIds)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("UPDATE {cohort} SET component = '', timemodified = ? WHERE component = ? AND id IN ("
-                    + Sql.marks(chunk.size()) + ")"))) {
-                int i = 1;
-                ps.setLong(i++, now);
-                ps.setString(i++, component);
-                for (Long id : chunk) ps.setLong(i++, id);
-                ps.executeUpdate();
-            }
-        }
+        Sql.updateIn(c, target.sql().q("UPDATE {cohort} SET component = '', timemodified = ? WHERE component = ? AND id IN " + Sql.IN_LIST), cohortIds, now, component);
     }
 }

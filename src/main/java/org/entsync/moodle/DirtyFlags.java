@@ -28,13 +28,7 @@ public final class DirtyFlags {
 
     private void mark(Connection c, String type, List<String> names, long now, long timeout) throws SQLException {
         if (names.isEmpty()) return;
-        for (List<String> chunk : Sql.chunks(names)) {
-            try (PreparedStatement del = c.prepareStatement(sql.q("DELETE FROM {cache_flags} WHERE flagtype = ? AND name IN (" + Sql.marks(chunk.size()) + ")"))) {
-                del.setString(1, type);
-                for (int i = 0; i < chunk.size(); i++) del.setString(i + 2, chunk.get(i));
-                del.executeUpdate();
-            }
-        }
+        Sql.updateIn(c, sql.q("DELETE FROM {cache_flags} WHERE flagtype = ? AND name IN " + Sql.IN_LIST), names, type);
         try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {cache_flags} (flagtype, name, timemodified, value, expiry) VALUES (?, ?, ?, ?, ?)"))) {
             for (String n : names) {
                 Sql.bind(ins, type, n, now, "1", now + timeout);

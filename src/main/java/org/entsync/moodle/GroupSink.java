@@ -135,30 +135,14 @@ public final class GroupSink {
 
     private Map<Long, Set<KeyRow>> currentKeys(Connection c, List<Long> userIds) throws SQLException {
         Map<Long, Set<KeyRow>> out = new HashMap<>();
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement(q("SELECT userid, ckey, ckrole FROM {entsync_classkey} WHERE instance = ? AND userid IN ("
-                    + Sql.marks(chunk.size()) + ")"))) {
-                int i = 1;
-                ps.setString(i++, instance);
-                for (Long id : chunk) ps.setLong(i++, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(new KeyRow(rs.getString(2), rs.getString(3)));
-                }
-            }
-        }
+        Sql.queryIn(c, q("SELECT userid, ckey, ckrole FROM {entsync_classkey} WHERE instance = ? AND userid IN " + Sql.IN_LIST), userIds,
+                rs -> out.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(new KeyRow(rs.getString(2), rs.getString(3))), instance);
         return out;
     }
 
     /** People who left the directory: their class keys go (the reconciliation then takes them out of groups). Caller commits. */
     public void removeKeys(Connection c, List<Long> userIds) throws SQLException {
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement(q("DELETE FROM {entsync_classkey} WHERE instance = ? AND userid IN (" + Sql.marks(chunk.size()) + ")"))) {
-                int i = 1;
-                ps.setString(i++, instance);
-                for (Long id : chunk) ps.setLong(i++, id);
-                ps.executeUpdate();
-            }
-        }
+        Sql.updateIn(c, q("DELETE FROM {entsync_classkey} WHERE instance = ? AND userid IN " + Sql.IN_LIST), userIds, instance);
     }
 
     private void batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
@@ -275,17 +259,10 @@ public final class GroupSink {
         }
         for (Map.Entry<String, Map<String, List<String>>> f : byField.entrySet()) {
             String column = f.getKey().equals("shortname") ? "shortname" : "idnumber";
-            for (List<String> chunk : Sql.chunks(new ArrayList<>(f.getValue().keySet()))) {
-                try (PreparedStatement ps = c.prepareStatement(q("SELECT id, " + column + " FROM {course} WHERE category <> 0 AND " + column + " IN (" + Sql.marks(chunk.size()) + ")"))) {
-                    for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            List<String> keys = f.getValue().get(rs.getString(2));
-                            if (keys != null) out.computeIfAbsent(rs.getLong(1), x -> new TreeSet<>()).addAll(keys);
-                        }
-                    }
-                }
-            }
+            Sql.queryIn(c, q("SELECT id, " + column + " FROM {course} WHERE category <> 0 AND " + column + " IN " + Sql.IN_LIST), f.getValue().keySet(), rs -> {
+                List<String> keys = f.getValue().get(rs.getString(2));
+                if (keys != null) out.computeIfAbsent(rs.getLong(1), x -> new TreeSet<>()).addAll(keys);
+            });
         }
         return out;
     }
@@ -385,16 +362,7 @@ public final class GroupSink {
         }
         members(c, courses, active, now, changedCourses, dirtyUsers, memberReport, enrolReport, reports);
         groupings(c, ids, active, now, changedCourses);
-        if (!changedCourses.isEmpty()) {
-            for (List<Long> ch : Sql.chunks(new ArrayList<>(changedCourses))) {
-                try (PreparedStatement ps = c.prepareStatement(q("UPDATE {course} SET cacherev = GREATEST(cacherev + 1, ?) WHERE id IN (" + Sql.marks(ch.size()) + ")"))) {
-                    int i = 1;
-                    ps.setLong(i++, now);
-                    for (Long id : ch) ps.setLong(i++, id);
-                    ps.executeUpdate();
-                }
-            }
-        }
+        Sql.updateIn(c, q("UPDATE {course} SET cacherev = GREATEST(cacherev + 1, ?) WHERE id IN " + Sql.IN_LIST), changedCourses, now);
         target.dirtyFlags().markUsers(c, dirtyUsers, now, target.site().sessionTimeout());
         target.countBatch(8);
         return changedCourses.size();
@@ -645,17 +613,9 @@ public final class GroupSink {
     /** Class key → its students (synced, not deleted). */
     private Map<String, List<Student>> students(Connection c, Set<String> keys) throws SQLException {
         Map<String, List<Student>> out = new HashMap<>();
-        for (List<String> chunk : Sql.chunks(new ArrayList<>(keys))) {
-            try (PreparedStatement ps = c.prepareStatement(q("SELECT ck.ckey, ck.userid, u.username FROM {entsync_classkey} ck JOIN {user} u ON u.id = ck.userid "
-                    + "WHERE ck.instance = ? AND ck.ckrole = 'S' AND u.deleted = 0 AND ck.ckey IN (" + Sql.marks(chunk.size()) + ")"))) {
-                int i = 1;
-                ps.setString(i++, instance);
-                for (String k : chunk) ps.setString(i++, k);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.computeIfAbsent(rs.getString(1), x -> new ArrayList<>()).add(new Student(rs.getLong(2), rs.getString(3)));
-                }
-            }
-        }
+        Sql.queryIn(c, q("SELECT ck.ckey, ck.userid, u.username FROM {entsync_classkey} ck JOIN {user} u ON u.id = ck.userid "
+                        + "WHERE ck.instance = ? AND ck.ckrole = 'S' AND u.deleted = 0 AND ck.ckey IN " + Sql.IN_LIST), keys,
+                rs -> out.computeIfAbsent(rs.getString(1), x -> new ArrayList<>()).add(new Student(rs.getLong(2), rs.getString(3))), instance);
         return out;
     }
 
@@ -754,14 +714,8 @@ public final class GroupSink {
     /** Group id → member user id → component. */
     private Map<Long, Map<Long, String>> currentMembers(Connection c, List<Long> groupIds) throws SQLException {
         Map<Long, Map<Long, String>> out = new HashMap<>();
-        for (List<Long> chunk : Sql.chunks(groupIds)) {
-            try (PreparedStatement ps = c.prepareStatement(q("SELECT groupid, userid, component FROM {groups_members} WHERE groupid IN (" + Sql.marks(chunk.size()) + ")"))) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.computeIfAbsent(rs.getLong(1), x -> new HashMap<>()).put(rs.getLong(2), rs.getString(3) == null ? "" : rs.getString(3));
-                }
-            }
-        }
+        Sql.queryIn(c, q("SELECT groupid, userid, component FROM {groups_members} WHERE groupid IN " + Sql.IN_LIST), groupIds,
+                rs -> out.computeIfAbsent(rs.getLong(1), x -> new HashMap<>()).put(rs.getLong(2), rs.getString(3) == null ? "" : rs.getString(3)));
         return out;
     }
 
@@ -811,14 +765,8 @@ public final class GroupSink {
         owned.values().forEach(m -> m.values().forEach(v -> groupingIds.add(v[0])));
         if (groupingIds.isEmpty()) return;
         Set<List<Long>> links = new HashSet<>();
-        for (List<Long> chunk : Sql.chunks(groupingIds)) {
-            try (PreparedStatement ps = c.prepareStatement(q("SELECT groupingid, groupid FROM {groupings_groups} WHERE groupingid IN (" + Sql.marks(chunk.size()) + ")"))) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) links.add(List.of(rs.getLong(1), rs.getLong(2)));
-                }
-            }
-        }
+        Sql.queryIn(c, q("SELECT groupingid, groupid FROM {groupings_groups} WHERE groupingid IN " + Sql.IN_LIST), groupingIds,
+                rs -> links.add(List.of(rs.getLong(1), rs.getLong(2))));
         List<Object[]> inserts = new ArrayList<>();
         for (Map.Entry<Long, Map<String, Set<Long>>> e : want.entrySet()) {
             for (Map.Entry<String, Set<Long>> g : e.getValue().entrySet()) {

@@ -2,7 +2,6 @@ package org.entsync.moodle;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,16 +57,9 @@ public final class ProfileFields {
     public Map<Long, Map<Long, String>> read(Connection c, List<Long> userIds, java.util.Collection<Long> fieldIds) throws SQLException {
         Map<Long, Map<Long, String>> out = new java.util.HashMap<>();
         if (fieldIds.isEmpty()) return out;
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT userid, fieldid, data FROM {user_info_data} WHERE userid IN (" + Sql.marks(chunk.size()) + ")"))) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (fieldIds.contains(rs.getLong(2))) out.computeIfAbsent(rs.getLong(1), k -> new java.util.HashMap<>()).put(rs.getLong(2), rs.getString(3));
-                    }
-                }
-            }
-        }
+        Sql.queryIn(c, sql.q("SELECT userid, fieldid, data FROM {user_info_data} WHERE userid IN " + Sql.IN_LIST), userIds, rs -> {
+            if (fieldIds.contains(rs.getLong(2))) out.computeIfAbsent(rs.getLong(1), k -> new java.util.HashMap<>()).put(rs.getLong(2), rs.getString(3));
+        });
         return out;
     }
 }

@@ -7,7 +7,6 @@ import org.entsync.report.EntityReport.Count;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -110,20 +109,10 @@ public final class RoleSink {
     /** userid → owned assignment → row ids. */
     private Map<Long, Map<Assignment, List<Long>>> current(Connection c, List<Long> userIds) throws SQLException {
         Map<Long, Map<Assignment, List<Long>>> out = new HashMap<>();
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT id, userid, roleid, contextid FROM {role_assignments} WHERE component = ? AND itemid = 0 "
-                    + "AND userid IN (" + Sql.marks(chunk.size()) + ") ORDER BY id"))) {
-                int i = 1;
-                ps.setString(i++, component);
-                for (Long id : chunk) ps.setLong(i++, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.computeIfAbsent(rs.getLong(2), k -> new HashMap<>())
-                                .computeIfAbsent(new Assignment(rs.getLong(3), rs.getLong(4)), k -> new ArrayList<>()).add(rs.getLong(1));
-                    }
-                }
-            }
-        }
+        Sql.queryIn(c, target.sql().q("SELECT id, userid, roleid, contextid FROM {role_assignments} WHERE component = ? AND itemid = 0 "
+                        + "AND userid IN " + Sql.IN_LIST + " ORDER BY id"), userIds,
+                rs -> out.computeIfAbsent(rs.getLong(2), k -> new HashMap<>())
+                        .computeIfAbsent(new Assignment(rs.getLong(3), rs.getLong(4)), k -> new ArrayList<>()).add(rs.getLong(1)), component);
         return out;
     }
 
@@ -140,14 +129,7 @@ public final class RoleSink {
     }
 
     private void delete(Connection c, List<Long> ids) throws SQLException {
-        for (List<Long> chunk : Sql.chunks(ids)) {
-            try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {role_assignments} WHERE component = ? AND id IN (" + Sql.marks(chunk.size()) + ")"))) {
-                int i = 1;
-                ps.setString(i++, component);
-                for (Long id : chunk) ps.setLong(i++, id);
-                ps.executeUpdate();
-            }
-        }
+        Sql.updateIn(c, target.sql().q("DELETE FROM {role_assignments} WHERE component = ? AND id IN " + Sql.IN_LIST), ids, component);
     }
 
     /** Removes every owned assignment of these users (they left the directory); returns the users touched. */
@@ -178,27 +160,14 @@ public final class RoleSink {
             }
             contexts.put("system", target.site().systemContextId());
             categories.resolve(c, uais).forEach((u, ref) -> contexts.put("category:" + u, ref.contextId()));
-            for (List<String> chunk : Sql.chunks(courses)) {
-                try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT co.idnumber, x.id FROM {course} co JOIN {context} x ON x.contextlevel = 50 "
-                        + "AND x.instanceid = co.id WHERE co.idnumber IN (" + Sql.marks(chunk.size()) + ") ORDER BY co.id DESC"))) {
-                    for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) contexts.put("course:" + rs.getString(1), rs.getLong(2));
-                    }
-                }
-            }
+            Sql.queryIn(c, target.sql().q("SELECT co.idnumber, x.id FROM {course} co JOIN {context} x ON x.contextlevel = 50 "
+                            + "AND x.instanceid = co.id WHERE co.idnumber IN " + Sql.IN_LIST + " ORDER BY co.id DESC"), courses,
+                    rs -> contexts.put("course:" + rs.getString(1), rs.getLong(2)));
             Map<String, IndexRow> kids = target.index().probe(c, UserSink.ENTITY, children);
             Map<Long, String> kidByUserId = new HashMap<>();
             kids.values().forEach(k -> kidByUserId.put(k.moodleId(), k.key()));
-            for (List<Long> chunk : Sql.chunks(kidByUserId.keySet())) {
-                try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT instanceid, id FROM {context} WHERE contextlevel = 30 AND instanceid IN ("
-                        + Sql.marks(chunk.size()) + ")"))) {
-                    for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) contexts.put("user:" + kidByUserId.get(rs.getLong(1)), rs.getLong(2));
-                    }
-                }
-            }
+            Sql.queryIn(c, target.sql().q("SELECT instanceid, id FROM {context} WHERE contextlevel = 30 AND instanceid IN " + Sql.IN_LIST), kidByUserId.keySet(),
+                    rs -> contexts.put("user:" + kidByUserId.get(rs.getLong(1)), rs.getLong(2)));
             contexts.forEach((k, v) -> names.put(v, k));
         }
 

@@ -89,6 +89,53 @@ public final class Sql {
         return String.join(", ", Collections.nCopies(n, "?"));
     }
 
+    /** Where the IN list goes in a statement of {@link #queryIn} or {@link #updateIn}. */
+    public static final String IN_LIST = "(?...)";
+
+    /** Reads the current row of a result. */
+    @FunctionalInterface
+    public interface RowReader {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * Runs a query once per chunk of values ({@link #CHUNK}), with {@link #IN_LIST} in its text replaced by as
+     * many marks as the chunk holds: the leading arguments are bound first, then the chunk.
+     */
+    public static void queryIn(Connection c, String sql, Collection<?> values, RowReader each, Object... leading) throws SQLException {
+        for (List<?> chunk : chunks(values)) {
+            try (PreparedStatement ps = prepareIn(c, sql, chunk, leading); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) each.read(rs);
+            }
+        }
+    }
+
+    /** As {@link #queryIn}, for an UPDATE or DELETE; returns the rows changed. */
+    public static int updateIn(Connection c, String sql, Collection<?> values, Object... leading) throws SQLException {
+        int n = 0;
+        for (List<?> chunk : chunks(values)) {
+            try (PreparedStatement ps = prepareIn(c, sql, chunk, leading)) {
+                n += ps.executeUpdate();
+            }
+        }
+        return n;
+    }
+
+    private static PreparedStatement prepareIn(Connection c, String sql, List<?> chunk, Object[] leading) throws SQLException {
+        int at = sql.indexOf(IN_LIST);
+        if (at < 0 || sql.indexOf(IN_LIST, at + 1) >= 0) throw new IllegalArgumentException("one " + IN_LIST + " expected in: " + sql);
+        PreparedStatement ps = c.prepareStatement(sql.substring(0, at) + "(" + marks(chunk.size()) + ")" + sql.substring(at + IN_LIST.length()));
+        try {
+            int i = 1;
+            for (Object a : leading) ps.setObject(i++, a);
+            for (Object v : chunk) ps.setObject(i++, v);
+            return ps;
+        } catch (SQLException e) {
+            ps.close();
+            throw e;
+        }
+    }
+
     /** Splits values into chunks of at most {@link #CHUNK}. */
     public static <T> List<List<T>> chunks(Collection<T> values) {
         List<T> list = values instanceof List<T> l ? l : new ArrayList<>(values);

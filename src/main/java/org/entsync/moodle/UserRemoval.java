@@ -18,15 +18,7 @@ public final class UserRemoval {
 
     /** suspended = 1 (login blocked, data kept), then the users are flagged dirty. Caller commits. */
     public int suspend(Connection c, List<Long> userIds, long now) throws SQLException {
-        int n = 0;
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + target.sql().t("user") + " SET suspended = 1, timemodified = ? WHERE deleted = 0 AND id IN ("
-                    + Sql.marks(chunk.size()) + ")")) {
-                ps.setLong(1, now);
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 2, chunk.get(i));
-                n += ps.executeUpdate();
-            }
-        }
+        int n = Sql.updateIn(c, "UPDATE " + target.sql().t("user") + " SET suspended = 1, timemodified = ? WHERE deleted = 0 AND id IN " + Sql.IN_LIST, userIds, now);
         target.dirtyFlags().markUsers(c, userIds, now, target.site().sessionTimeout());
         return n;
     }
@@ -38,19 +30,10 @@ public final class UserRemoval {
      */
     public void delete(Connection c, List<Long> userIds, long now) throws SQLException {
         Sql sql = target.sql();
-        for (List<Long> chunk : Sql.chunks(userIds)) {
-            String in = " WHERE userid IN (" + Sql.marks(chunk.size()) + ")";
-            for (String table : new String[]{"cohort_members", "entsync_member", "entsync_classkey", "entsync_enrol", "groups_members", "user_enrolments", "role_assignments", "user_info_data"}) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(table) + in)) {
-                    for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                    ps.executeUpdate();
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t("context") + " WHERE contextlevel = 30 AND instanceid IN (" + Sql.marks(chunk.size()) + ")")) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                ps.executeUpdate();
-            }
+        for (String table : new String[]{"cohort_members", "entsync_member", "entsync_classkey", "entsync_enrol", "groups_members", "user_enrolments", "role_assignments", "user_info_data"}) {
+            Sql.updateIn(c, "DELETE FROM " + sql.t(table) + " WHERE userid IN " + Sql.IN_LIST, userIds);
         }
+        Sql.updateIn(c, "DELETE FROM " + sql.t("context") + " WHERE contextlevel = 30 AND instanceid IN " + Sql.IN_LIST, userIds);
         try (PreparedStatement read = c.prepareStatement("SELECT username, email FROM " + sql.t("user") + " WHERE id = ?");
              PreparedStatement upd = c.prepareStatement("UPDATE " + sql.t("user") + " SET deleted = 1, suspended = 0, username = ?, email = ?, idnumber = '', "
                      + "picture = 0, timemodified = ? WHERE id = ? AND deleted = 0")) {

@@ -172,39 +172,24 @@ public final class UserSink {
             else byKey.put(r.values.get(adoptColumn), r);
         }
         String cols = "id, username, suspended, " + String.join(", ", columns);
-        for (List<Long> chunk : Sql.chunks(byId.keySet())) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + sql.t("user") + " WHERE deleted = 0 AND id IN (" + Sql.marks(chunk.size()) + ")")) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) attach(byId.get(rs.getLong(1)), rs, false);
-                }
-            }
-        }
+        Sql.queryIn(c, "SELECT " + cols + " FROM " + sql.t("user") + " WHERE deleted = 0 AND id IN " + Sql.IN_LIST, byId.keySet(),
+                rs -> attach(byId.get(rs.getLong(1)), rs, false));
         for (Row r : byId.values()) {
             if (r.id == 0) byKey.put(r.values.get(adoptColumn), r); // the account vanished from Moodle: find or recreate it
         }
         byKey.remove(null);
         byKey.remove("");
-        for (List<String> chunk : Sql.chunks(byKey.keySet())) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + sql.t("user") + " WHERE deleted = 0 AND mnethostid = ? AND "
-                    + adoptColumn + " IN (" + Sql.marks(chunk.size()) + ") ORDER BY id")) {
-                ps.setLong(1, target.site().mnetHostId());
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Row r = byKey.get(rs.getString(adoptColumn));
-                        if (r != null && r.id == 0) {
-                            if (protectedAccounts(c).contains(rs.getLong(1))) {
-                                // fails the page, which is then replayed entry by entry: this entry alone fails with the reason
-                                throw new SQLException(adoptColumn + " '" + rs.getString(adoptColumn) + "' is Moodle's guest or a site administrator account "
-                                        + "(config siteguest/siteadmins): ent-sync never adopts it");
-                            }
-                            attach(r, rs, true);
-                        }
+        Sql.queryIn(c, "SELECT " + cols + " FROM " + sql.t("user") + " WHERE deleted = 0 AND mnethostid = ? AND " + adoptColumn + " IN " + Sql.IN_LIST + " ORDER BY id",
+                byKey.keySet(), rs -> {
+                    Row r = byKey.get(rs.getString(adoptColumn));
+                    if (r == null || r.id != 0) return;
+                    if (protectedAccounts(c).contains(rs.getLong(1))) {
+                        // fails the page, which is then replayed entry by entry: this entry alone fails with the reason
+                        throw new SQLException(adoptColumn + " '" + rs.getString(adoptColumn) + "' is Moodle's guest or a site administrator account "
+                                + "(config siteguest/siteadmins): ent-sync never adopts it");
                     }
-                }
-            }
-        }
+                    attach(r, rs, true);
+                }, target.site().mnetHostId());
     }
 
     /** The guest and site administrator ids ($CFG->siteguest, $CFG->siteadmins): never adopted, whatever their username. */
@@ -275,22 +260,13 @@ public final class UserSink {
         }
         Map<String, Row> byName = new HashMap<>();
         for (Row r : inserts) byName.put(r.values.get("username"), r);
-        for (List<String> chunk : Sql.chunks(byName.keySet())) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, username FROM " + sql.t("user") + " WHERE mnethostid = ? AND deleted = 0 AND username IN ("
-                    + Sql.marks(chunk.size()) + ")")) {
-                ps.setLong(1, target.site().mnetHostId());
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Row r = byName.get(rs.getString(2));
-                        if (r != null) {
-                            r.id = rs.getLong(1);
-                            r.created = true;
-                        }
-                    }
-                }
+        Sql.queryIn(c, "SELECT id, username FROM " + sql.t("user") + " WHERE mnethostid = ? AND deleted = 0 AND username IN " + Sql.IN_LIST, byName.keySet(), rs -> {
+            Row r = byName.get(rs.getString(2));
+            if (r != null) {
+                r.id = rs.getLong(1);
+                r.created = true;
             }
-        }
+        }, target.site().mnetHostId());
         for (Row r : inserts) {
             if (r.id == 0) throw new SQLException("user " + r.values.get("username") + " was inserted but cannot be found again");
         }
@@ -302,14 +278,7 @@ public final class UserSink {
         List<Long> need = new ArrayList<>();
         Map<Long, Boolean> has = new HashMap<>();
         List<Long> check = rows.stream().filter(r -> !r.created).map(r -> r.id).toList();
-        for (List<Long> chunk : Sql.chunks(check)) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT instanceid FROM " + sql.t("context") + " WHERE contextlevel = 30 AND instanceid IN (" + Sql.marks(chunk.size()) + ")")) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) has.put(rs.getLong(1), true);
-                }
-            }
-        }
+        Sql.queryIn(c, "SELECT instanceid FROM " + sql.t("context") + " WHERE contextlevel = 30 AND instanceid IN " + Sql.IN_LIST, check, rs -> has.put(rs.getLong(1), true));
         for (Row r : rows) if (r.created || !has.containsKey(r.id)) need.add(r.id);
         if (need.isEmpty()) return;
         // the system path is digits and slashes read from the database, so it can be a literal here
@@ -333,13 +302,8 @@ public final class UserSink {
             }
             ps.executeBatch();
         }
-        for (List<Long> chunk : Sql.chunks(need)) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t("context") + " SET path = CONCAT('" + sysPath + "/', id), depth = "
-                    + depth + " WHERE contextlevel = 30 AND path IS NULL AND instanceid IN (" + Sql.marks(chunk.size()) + ")")) {
-                for (int i = 0; i < chunk.size(); i++) ps.setLong(i + 1, chunk.get(i));
-                ps.executeUpdate();
-            }
-        }
+        Sql.updateIn(c, "UPDATE " + sql.t("context") + " SET path = CONCAT('" + sysPath + "/', id), depth = " + depth
+                + " WHERE contextlevel = 30 AND path IS NULL AND instanceid IN " + Sql.IN_LIST, need);
     }
 
     private void updateUsers(Connection c, List<Row> updates, long now) throws SQLException {
