@@ -79,7 +79,7 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
     @Order(1)
     void connectionKilledMidBatchDuringAFirstSync() throws Exception {
         for (int round = 1; round <= 2; round++) {
-            if (round == 2) renameStudents(10, "Killed");
+            if (round == 2) renameStudents(30, "Killed"); // enough writes for the killer to catch one in a differential run
             AtomicReference<String> killed = new AtomicReference<>();
             RunReport r = runWithKiller(killed);
             assertNotNull(killed.get(), "no write transaction was caught to kill");
