@@ -263,10 +263,39 @@ public final class SyncIndex {
         }
     };
 
-    /** Users index rows the caller has just committed (never before the commit: a rolled back id must not be served). */
-    public void committedUsers(List<IndexRow> rows) {
+    /**
+     * Moodle ids of the accounts the current batch of people created (committed): nothing in Moodle refers to them
+     * yet, so cohorts, roles and groups do not read their current memberships, assignments or keys (four queries a
+     * batch in a first sync). Only this batch: a later entry with the same key is a duplicate whose derived records
+     * the index already holds, and an account adopted by another key is not new to it.
+     */
+    private final java.util.Set<Long> createdInBatch = new java.util.HashSet<>();
+    private long createdRunId = -1;
+
+    /** A batch is about to be mapped and written (one at a time per instance): the previous one's new accounts are no longer new. */
+    public void startBatch(long runId) {
+        synchronized (recentUsers) {
+            createdInBatch.clear();
+            createdRunId = runId;
+        }
+    }
+
+    /**
+     * Users index rows the caller has just committed (never before the commit: a rolled back id must not be served),
+     * with the ids of the accounts it created.
+     */
+    public void committedUsers(List<IndexRow> rows, java.util.Set<Long> created, long runId) {
         synchronized (recentUsers) {
             for (IndexRow r : rows) recentUsers.put(r.key(), r);
+            if (createdRunId == runId) createdInBatch.addAll(created);
+        }
+    }
+
+    /** Those of these user ids that may have memberships, assignments or keys in Moodle: all but the batch's new accounts. */
+    public List<Long> mayHaveMoodleRows(Collection<Long> userIds, long runId) {
+        synchronized (recentUsers) {
+            if (createdRunId != runId) return List.copyOf(userIds);
+            return userIds.stream().filter(id -> !createdInBatch.contains(id)).toList();
         }
     }
 
@@ -297,6 +326,22 @@ public final class SyncIndex {
                 List.of("hash", "moodleid", "state", "lastseen", "timemodified")))) {
             for (IndexRow r : rows) {
                 Sql.bind(ps, instance, entity, r.key(), r.hash(), r.moodleId(), r.state(), runId, now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Writes a sink's index rows in the caller's transaction: the new ones inserted, the others upserted. */
+    public void write(Connection c, String entity, IndexWrites rows, long now) throws SQLException {
+        upsert(c, entity, rows.present, rows.runId(), now);
+        if (rows.absent.isEmpty()) return;
+        markWritten(entity);
+        if (entity.equals(USERS)) forgetRecentUsers(rows.absent.stream().map(IndexRow::key).toList());
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t(TABLE)
+                + " (instance, entity, ekey, hash, moodleid, state, lastseen, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (IndexRow r : rows.absent) {
+                Sql.bind(ps, instance, entity, r.key(), r.hash(), r.moodleId(), r.state(), rows.runId(), now);
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -1,6 +1,7 @@
 package org.entsync.moodle;
 
 import org.entsync.diff.IndexRow;
+import org.entsync.diff.IndexWrites;
 import org.entsync.diff.PendingChange;
 import org.entsync.mapping.MappedRecord;
 import org.entsync.report.EntityReport;
@@ -178,12 +179,12 @@ public final class CohortSink {
         Map<String, Long> cohortIds = indexedIds(c, wanted);
         Map<Long, String> idnumberOf = new HashMap<>();
         cohortIds.forEach((k, v) -> idnumberOf.put(v, k));
-        List<Long> userIds = List.copyOf(users.values());
-        Map<Long, Set<Long>> current = currentMemberships(c, userIds, idnumberOf);
-        Set<List<Long>> existing = existingPairs(c, userIds);
+        List<Long> readIds = target.index().mayHaveMoodleRows(users.values(), runId);
+        Map<Long, Set<Long>> current = currentMemberships(c, readIds, idnumberOf);
+        Set<List<Long>> existing = existingPairs(c, readIds);
         List<long[]> add = new ArrayList<>();
         List<long[]> remove = new ArrayList<>();
-        List<IndexRow> indexRows = new ArrayList<>();
+        IndexWrites indexRows = new IndexWrites(runId);
         for (PendingChange ch : changes) {
             Long userId = users.get(ch.record().key());
             if (userId == null) continue; // not (or no longer) a synced user: retried when they are
@@ -206,7 +207,7 @@ public final class CohortSink {
                 remove.add(new long[]{id, userId});
                 removed.add(idnumberOf.get(id));
             }
-            indexRows.add(new IndexRow(ch.record().key(), ch.record().hash(), userId, IndexRow.ACTIVE, runId));
+            indexRows.add(ch, userId);
             if (!added.isEmpty() || !removed.isEmpty()) {
                 reports.add(() -> report.membership(ch.record().key(), userId, added, removed));
             } else {
@@ -215,7 +216,7 @@ public final class CohortSink {
         }
         insertMembers(c, add, now);
         deleteMembers(c, remove);
-        target.index().upsert(c, MEMBERS, indexRows, runId, now);
+        target.index().write(c, MEMBERS, indexRows, now);
         target.countBatch(3);
     }
 

@@ -2,6 +2,7 @@ package org.entsync.moodle;
 
 import org.entsync.config.SyncConfig;
 import org.entsync.diff.IndexRow;
+import org.entsync.diff.IndexWrites;
 import org.entsync.diff.PendingChange;
 import org.entsync.mapping.GroupMapping;
 import org.entsync.mapping.GroupMapping.Key;
@@ -88,11 +89,10 @@ public final class GroupSink {
         long now = System.currentTimeMillis() / 1000;
         List<Runnable> reports = new ArrayList<>();
         Map<String, Long> users = target.index().syncedUserIds(c, changes.stream().map(ch -> ch.record().key()).toList());
-        List<Long> userIds = List.copyOf(users.values());
-        Map<Long, Set<KeyRow>> current = currentKeys(c, userIds);
+        Map<Long, Set<KeyRow>> current = currentKeys(c, target.index().mayHaveMoodleRows(users.values(), runId));
         List<Object[]> inserts = new ArrayList<>();
         List<Object[]> deletes = new ArrayList<>();
-        List<IndexRow> indexRows = new ArrayList<>();
+        IndexWrites indexRows = new IndexWrites(runId);
         for (PendingChange ch : changes) {
             Long userId = users.get(ch.record().key());
             if (userId == null) continue; // not (or no longer) a synced user: retried when they are
@@ -114,7 +114,7 @@ public final class GroupSink {
                     removed.add(k.role() + " " + k.key());
                 }
             }
-            indexRows.add(new IndexRow(ch.record().key(), ch.record().hash(), userId, IndexRow.ACTIVE, runId));
+            indexRows.add(ch, userId);
             if (added.isEmpty() && removed.isEmpty()) {
                 reports.add(() -> report.add(Count.unchanged, 1));
             } else {
@@ -126,7 +126,7 @@ public final class GroupSink {
         }
         batch(c, "DELETE FROM {entsync_classkey} WHERE instance = ? AND userid = ? AND ckey = ? AND ckrole = ?", deletes);
         batch(c, "INSERT INTO {entsync_classkey} (instance, ckey, userid, ckrole) VALUES (?, ?, ?, ?)", inserts);
-        target.index().upsert(c, KEYS, indexRows, runId, now);
+        target.index().write(c, KEYS, indexRows, now);
         target.countBatch(3);
         if (dryRun) c.rollback();
         else c.commit();

@@ -1,6 +1,7 @@
 package org.entsync.moodle;
 
 import org.entsync.diff.IndexRow;
+import org.entsync.diff.IndexWrites;
 import org.entsync.diff.PendingChange;
 import org.entsync.report.EntityReport;
 import org.entsync.report.EntityReport.Count;
@@ -44,12 +45,11 @@ public final class RoleSink {
         List<Runnable> reports = new ArrayList<>();
         Map<String, Long> users = target.index().syncedUserIds(c, changes.stream().map(ch -> ch.record().key()).toList());
         Resolver resolver = new Resolver(c, changes);
-        List<Long> userIds = List.copyOf(users.values());
-        Map<Long, Map<Assignment, List<Long>>> current = current(c, userIds);
+        Map<Long, Map<Assignment, List<Long>>> current = current(c, target.index().mayHaveMoodleRows(users.values(), runId));
         List<long[]> inserts = new ArrayList<>(); // roleid, contextid, userid
         List<Long> deletes = new ArrayList<>();
         Set<Long> dirty = new LinkedHashSet<>();
-        List<IndexRow> indexRows = new ArrayList<>();
+        IndexWrites indexRows = new IndexWrites(runId);
         List<String> unindexed = new ArrayList<>();
         for (PendingChange ch : changes) {
             Long userId = users.get(ch.record().key());
@@ -84,7 +84,7 @@ public final class RoleSink {
                 // nothing to own (most people: students): no index row, so leaving the directory has nothing to undo
                 if (ch.index() != null) unindexed.add(ch.record().key());
             } else if (unresolved.isEmpty()) {
-                indexRows.add(new IndexRow(ch.record().key(), ch.record().hash(), userId, IndexRow.ACTIVE, runId));
+                indexRows.add(ch, userId);
             } else { // not indexed: retried next run, when the category or course may exist
                 reports.add(() -> report.failure(ch.record().dn(), ch.record().key(), "assignments", String.join(", ", unresolved),
                         "context not found in Moodle (school category, course or child account missing)"));
@@ -98,7 +98,7 @@ public final class RoleSink {
         insert(c, inserts, now);
         delete(c, deletes);
         target.dirtyFlags().markUsers(c, dirty, now, target.site().sessionTimeout());
-        target.index().upsert(c, INDEX, indexRows, runId, now);
+        target.index().write(c, INDEX, indexRows, now);
         target.index().delete(c, INDEX, unindexed);
         target.countBatch(4);
         if (dryRun) c.rollback();

@@ -2,6 +2,7 @@ package org.entsync.moodle;
 
 import org.entsync.config.SyncConfig;
 import org.entsync.diff.IndexRow;
+import org.entsync.diff.IndexWrites;
 import org.entsync.diff.PendingChange;
 import org.entsync.diff.SyncIndex;
 import org.entsync.mapping.EntityMapping;
@@ -81,7 +82,7 @@ public final class UserSink {
             } else {
                 c.commit();
                 if (profileFieldIds == null) profileFieldIds = uncommittedFieldIds;
-                target.index().committedUsers(indexRows(rows, runId));
+                target.index().committedUsers(indexRows(rows, runId), rows.stream().filter(r -> r.created).map(r -> r.id).collect(java.util.stream.Collectors.toSet()), runId);
             }
             report(rows, report);
         } catch (SQLException e) {
@@ -136,7 +137,9 @@ public final class UserSink {
         // (Moodle's own user creation sets no flag)
         List<Long> ids = rows.stream().filter(r -> !r.created && (r.revived || r.adopted || !r.changes.isEmpty())).map(r -> r.id).toList();
         target.dirtyFlags().markUsers(c, ids, now, target.site().sessionTimeout());
-        target.index().upsert(c, ENTITY, indexRows(rows, runId), runId, now);
+        IndexWrites indexRows = new IndexWrites(runId);
+        rows.forEach(r -> indexRows.add(r.p, r.id));
+        target.index().write(c, ENTITY, indexRows, now);
         target.countBatch(6);
         return rows;
     }

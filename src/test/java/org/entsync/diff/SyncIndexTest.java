@@ -58,6 +58,18 @@ class SyncIndexTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void onlyTheCurrentBatchsNewAccountsGoUnread() {
+        SyncIndex index = new SyncIndex(new Sql(Dialect.H2, "mdl_"), "school");
+        assertEquals(List.of(10L, 11L), index.mayHaveMoodleRows(List.of(10L, 11L), 5), "no batch started: everything is read");
+        index.startBatch(5);
+        index.committedUsers(List.of(new IndexRow("a", "h", 10, IndexRow.ACTIVE, 5), new IndexRow("b", "h", 11, IndexRow.ACTIVE, 5)), java.util.Set.of(10L), 5);
+        assertEquals(List.of(11L, 12L), index.mayHaveMoodleRows(List.of(10L, 11L, 12L), 5), "10 was created by this batch");
+        assertEquals(List.of(10L, 11L), index.mayHaveMoodleRows(List.of(10L, 11L), 6), "another run");
+        index.startBatch(5);
+        assertEquals(List.of(10L, 11L), index.mayHaveMoodleRows(List.of(10L, 11L), 5), "the next batch");
+    }
+
     private static List<IndexRow> rows(String... keys) {
         return java.util.Arrays.stream(keys).map(k -> new IndexRow(k, "h-" + k, k.charAt(0), IndexRow.ACTIVE, 0)).toList();
     }
