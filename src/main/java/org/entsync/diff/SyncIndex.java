@@ -264,21 +264,20 @@ public final class SyncIndex {
     };
 
     /**
-     * Moodle ids of the accounts the current batch of people created (committed): nothing in Moodle refers to them
-     * yet, so cohorts, roles and groups do not read their current memberships, assignments or keys (four queries a
-     * batch in a first sync). Only this batch: a later entry with the same key is a duplicate whose derived records
-     * the index already holds, and an account adopted by another key is not new to it.
+     * Moodle ids of the accounts the recent batches of this run created (committed), unless a later batch wrote the
+     * same id again without creating it (an account another key adopted): nothing in Moodle refers to them but what
+     * this run writes for their one person, once (a later entry with the same key is a duplicate whose derived
+     * records the index already holds). Cohorts, roles and groups do not read the current memberships, assignments
+     * or keys of these ids (four queries a batch in a first sync). Bounded like {@link #recentUsers}: a forgotten
+     * id is only read.
      */
-    private final java.util.Set<Long> createdInBatch = new java.util.HashSet<>();
-    private long createdRunId = -1;
-
-    /** A batch is about to be mapped and written (one at a time per instance): the previous one's new accounts are no longer new. */
-    public void startBatch(long runId) {
-        synchronized (recentUsers) {
-            createdInBatch.clear();
-            createdRunId = runId;
+    private final Map<Long, Boolean> recentlyCreated = new java.util.LinkedHashMap<>(RECENT_USERS * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > RECENT_USERS;
         }
-    }
+    };
+    private long createdRunId = -1;
 
     /**
      * Users index rows the caller has just committed (never before the commit: a rolled back id must not be served),
@@ -286,16 +285,23 @@ public final class SyncIndex {
      */
     public void committedUsers(List<IndexRow> rows, java.util.Set<Long> created, long runId) {
         synchronized (recentUsers) {
-            for (IndexRow r : rows) recentUsers.put(r.key(), r);
-            if (createdRunId == runId) createdInBatch.addAll(created);
+            if (createdRunId != runId) {
+                recentlyCreated.clear();
+                createdRunId = runId;
+            }
+            for (IndexRow r : rows) {
+                recentUsers.put(r.key(), r);
+                if (created.contains(r.moodleId())) recentlyCreated.put(r.moodleId(), Boolean.TRUE);
+                else recentlyCreated.remove(r.moodleId());
+            }
         }
     }
 
-    /** Those of these user ids that may have memberships, assignments or keys in Moodle: all but the batch's new accounts. */
+    /** Those of these user ids that may have memberships, assignments or keys in Moodle: all but the run's new accounts. */
     public List<Long> mayHaveMoodleRows(Collection<Long> userIds, long runId) {
         synchronized (recentUsers) {
             if (createdRunId != runId) return List.copyOf(userIds);
-            return userIds.stream().filter(id -> !createdInBatch.contains(id)).toList();
+            return userIds.stream().filter(id -> !recentlyCreated.containsKey(id)).toList();
         }
     }
 

@@ -22,7 +22,6 @@ public final class MapStage {
     /** Maps a page with the source's primary mapping: people → users, structures → categories. */
     public MappedPage map(List<SearchResultEntry> page, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
         long t0 = System.nanoTime();
-        run.target().index().startBatch(run.runId());
         String entity = source.equals("structures") ? "categories" : "users";
         EntityMapping m = run.mapping(entity);
         EntityReport report = run.report(RunOptions.indexEntityOf(entity));

@@ -59,15 +59,15 @@ class SyncIndexTest {
     }
 
     @org.junit.jupiter.api.Test
-    void onlyTheCurrentBatchsNewAccountsGoUnread() {
+    void theRunsNewAccountsGoUnreadUntilAnotherKeyAdoptsThem() {
         SyncIndex index = new SyncIndex(new Sql(Dialect.H2, "mdl_"), "school");
-        assertEquals(List.of(10L, 11L), index.mayHaveMoodleRows(List.of(10L, 11L), 5), "no batch started: everything is read");
-        index.startBatch(5);
         index.committedUsers(List.of(new IndexRow("a", "h", 10, IndexRow.ACTIVE, 5), new IndexRow("b", "h", 11, IndexRow.ACTIVE, 5)), java.util.Set.of(10L), 5);
-        assertEquals(List.of(11L, 12L), index.mayHaveMoodleRows(List.of(10L, 11L, 12L), 5), "10 was created by this batch");
+        assertEquals(List.of(11L, 12L), index.mayHaveMoodleRows(List.of(10L, 11L, 12L), 5), "10 was created by this run");
         assertEquals(List.of(10L, 11L), index.mayHaveMoodleRows(List.of(10L, 11L), 6), "another run");
-        index.startBatch(5);
-        assertEquals(List.of(10L, 11L), index.mayHaveMoodleRows(List.of(10L, 11L), 5), "the next batch");
+        index.committedUsers(List.of(new IndexRow("c", "h", 10, IndexRow.ACTIVE, 5)), java.util.Set.of(), 5);
+        assertEquals(List.of(10L), index.mayHaveMoodleRows(List.of(10L), 5), "adopted by another key: no longer new");
+        index.committedUsers(List.of(new IndexRow("d", "h", 20, IndexRow.ACTIVE, 6)), java.util.Set.of(20L), 6);
+        assertEquals(List.of(20L), index.mayHaveMoodleRows(List.of(20L), 5), "the next run forgets the last one's");
     }
 
     private static List<IndexRow> rows(String... keys) {
