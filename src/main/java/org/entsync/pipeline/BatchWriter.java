@@ -3,39 +3,40 @@ package org.entsync.pipeline;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
-import com.unboundid.ldap.sdk.SearchResultEntry;
-
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
 /**
- * The thread of one run that maps and writes its batches of changed people (route direct:map-and-write) while the
- * read goes on: in a differential run the LDAP read no longer waits for each batch's writes. One thread, so the
- * batches are written in read order (the first directory entry of a duplicate still wins, a cohort is created by
- * the first batch that needs it); at most one batch waits behind the one being written, so memory stays bounded
- * and a first sync, where every page is a batch, reads at most one batch ahead of its writes.
+ * A thread of one run that sends its batches to a route while the caller goes on: the writer (route
+ * direct:map-and-write: map, then write each entity) lets the LDAP read go on, and on PostgreSQL a second one
+ * (direct:derived-of-batch: cohorts, roles, groups) writes a batch's derived entities while the writer maps and
+ * writes the next batch's users. One thread each, so batches are written in read order (the first directory entry
+ * of a duplicate still wins, a cohort is created by the first batch that needs it); at most one batch waits behind
+ * the one being written, so memory stays bounded and a first sync, where every page is a batch, reads at most one
+ * batch ahead of its writes.
  */
 final class BatchWriter {
     private final ExecutorService thread;
     private final Semaphore slots = new Semaphore(2);
     private final ProducerTemplate producer;
     private final RunContext run;
+    private final String endpoint;
 
-    BatchWriter(RunContext run, Exchange any) {
+    BatchWriter(RunContext run, Exchange any, String endpoint, String name) {
         this.run = run;
+        this.endpoint = endpoint;
         this.producer = any.getContext().createProducerTemplate();
         this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "entsync-writer-" + run.config().instance());
+            Thread t = new Thread(r, "entsync-" + name + "-" + run.config().instance());
             t.setDaemon(true);
             return t;
         });
     }
 
-    /** Queues a batch (sent as a new exchange: entries, headers, properties); blocks while another one already waits. */
-    void submit(List<SearchResultEntry> entries, Map<String, Object> headers, Map<String, Object> properties) {
+    /** Queues a batch (sent as a new exchange: body, headers, properties); blocks while another one already waits. */
+    void submit(Object body, Map<String, Object> headers, Map<String, Object> properties) {
         try {
             slots.acquire();
         } catch (InterruptedException e) {
@@ -45,8 +46,8 @@ final class BatchWriter {
         thread.execute(() -> {
             try {
                 if (run.isActive()) {
-                    Exchange done = producer.send("direct:map-and-write", ex -> {
-                        ex.getIn().setBody(entries);
+                    Exchange done = producer.send(endpoint, ex -> {
+                        ex.getIn().setBody(body);
                         ex.getIn().setHeaders(headers);
                         properties.forEach(ex::setProperty);
                     });
@@ -58,6 +59,15 @@ final class BatchWriter {
                 slots.release();
             }
         });
+    }
+
+    /** What a batch handed to another thread keeps of the exchange: its properties, not the splits' state nor the page. */
+    static Map<String, Object> properties(Exchange exchange) {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        exchange.getProperties().forEach((k, v) -> {
+            if (!k.startsWith("Camel") && !k.equals("page")) properties.put(k, v);
+        });
+        return properties;
     }
 
     /** Waits until every batch queued so far is written (or failed), then stops the thread. */

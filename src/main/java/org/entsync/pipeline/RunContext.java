@@ -118,19 +118,34 @@ public final class RunContext {
     final PeopleBatch heldPeople = new PeopleBatch();
 
     private BatchWriter writer;
+    private BatchWriter derivedWriter;
 
     /** The run's writer thread (started by the first batch). */
     synchronized BatchWriter writer(org.apache.camel.Exchange any) {
-        if (writer == null) writer = new BatchWriter(this, any);
+        if (writer == null) writer = new BatchWriter(this, any, "direct:map-and-write", "writer");
         return writer;
     }
 
-    /** Waits for the batches still being written; the end of the people source, and of the run whatever happened. */
+    /** The thread that writes the batches' derived entities behind the writer (PostgreSQL). */
+    synchronized BatchWriter derivedWriter(org.apache.camel.Exchange any) {
+        if (derivedWriter == null) derivedWriter = new BatchWriter(this, any, "direct:derived-of-batch", "derived");
+        return derivedWriter;
+    }
+
+    /**
+     * Waits for the batches still being written, the writer's first (it hands batches to the derived writer);
+     * the end of the people source, and of the run whatever happened.
+     */
     void finishWrites() {
         BatchWriter w;
         synchronized (this) {
             w = writer;
             writer = null;
+        }
+        if (w != null) w.finish();
+        synchronized (this) {
+            w = derivedWriter;
+            derivedWriter = null;
         }
         if (w != null) w.finish();
     }

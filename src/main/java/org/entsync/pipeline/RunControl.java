@@ -116,12 +116,20 @@ public final class RunControl {
     }
 
     /**
-     * Whether the derived entities of a page are written side by side: on PostgreSQL only, where transactions that
-     * insert different keys never wait for each other; InnoDB's next-key locks on the shared index table could
-     * make them deadlock.
+     * Whether the derived entities of a batch are written by the derived writer, side by side, while the writer goes
+     * on with the next batch's users: on PostgreSQL only, where transactions that insert different keys never wait
+     * for each other; InnoDB's next-key locks on the shared index table could make them deadlock.
      */
     public boolean writesInParallel(@ExchangeProperty("run") RunContext run, @Header("entities") List<String> entities) {
-        return run.target().sql().dialect() == org.entsync.moodle.Dialect.POSTGRESQL && derivedEntities(entities).size() > 1;
+        return run.target().sql().dialect() == org.entsync.moodle.Dialect.POSTGRESQL && !derivedEntities(entities).isEmpty();
+    }
+
+    /**
+     * Hands a batch's derived entities (route direct:derived-of-batch) to the run's derived writer, so that this
+     * thread maps and writes the next batch's users meanwhile (PostgreSQL: see {@link #writesInParallel}).
+     */
+    public void writeDerivedBehind(Exchange exchange, @ExchangeProperty("run") RunContext run) {
+        run.derivedWriter(exchange).submit(exchange.getIn().getBody(), new java.util.HashMap<>(exchange.getIn().getHeaders()), BatchWriter.properties(exchange));
     }
 
     /** Sets the "entity" header from the loop index. */

@@ -102,10 +102,7 @@ public final class UnchangedPeople {
         PeopleBatch.Taken t = run.heldPeople.take();
         if (t.entries().isEmpty()) return;
         Map<String, Object> headers = new java.util.HashMap<>(exchange.getIn().getHeaders());
-        Map<String, Object> properties = new java.util.HashMap<>();
-        exchange.getProperties().forEach((k, v) -> {
-            if (!k.startsWith("Camel") && !k.equals("page")) properties.put(k, v); // not the page split's state, nor the page
-        });
+        Map<String, Object> properties = BatchWriter.properties(exchange);
         properties.put(FINGERPRINTS, t.fingerprints());
         run.writer(exchange).submit(t.entries(), headers, properties);
     }
