@@ -328,14 +328,8 @@ public final class SyncIndex {
         if (rows.isEmpty()) return;
         markWritten(entity);
         if (entity.equals(USERS)) forgetRecentUsers(rows.stream().map(IndexRow::key).toList());
-        try (PreparedStatement ps = c.prepareStatement(sql.upsert(TABLE, List.of("instance", "entity", "ekey"),
-                List.of("hash", "moodleid", "state", "lastseen", "timemodified")))) {
-            for (IndexRow r : rows) {
-                Sql.bind(ps, instance, entity, r.key(), r.hash(), r.moodleId(), r.state(), runId, now);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        sql.upsert(c, TABLE, List.of("instance", "entity", "ekey"), List.of("hash", "moodleid", "state", "lastseen", "timemodified"),
+                rows.stream().map(r -> new Object[]{instance, entity, r.key(), r.hash(), r.moodleId(), r.state(), runId, now}).toList());
     }
 
     /** Writes a sink's index rows in the caller's transaction: the new ones inserted, the others upserted. */

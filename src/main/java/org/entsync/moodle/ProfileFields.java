@@ -1,7 +1,6 @@
 package org.entsync.moodle;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,14 +42,8 @@ public final class ProfileFields {
 
     /** Upserts user_info_data rows (userid, fieldid) in the caller's transaction. */
     public void write(Connection c, List<Object[]> userFieldData) throws SQLException {
-        if (userFieldData.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(sql.upsert("user_info_data", List.of("userid", "fieldid"), List.of("data", "dataformat")))) {
-            for (Object[] row : userFieldData) {
-                Sql.bind(ps, row[0], row[1], row[2], 0);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        sql.upsert(c, "user_info_data", List.of("userid", "fieldid"), List.of("data", "dataformat"),
+                userFieldData.stream().map(row -> new Object[]{row[0], row[1], row[2], 0}).toList());
     }
 
     /** Current values of these fields for these users: userid → (fieldid → data). */

@@ -2,6 +2,8 @@ package org.entsync.moodle;
 
 import org.entsync.testsupport.TestDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,8 +15,8 @@ import java.util.stream.LongStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** IN lists longer than a chunk: every value is asked, leading arguments bound before each chunk. */
-class SqlInListTest {
+/** Statements that go by chunks, on a real database: IN lists and upserts longer than a chunk. */
+class SqlTest {
 
     @Test
     void queriesAndUpdatesGoThroughEveryChunk() throws Exception {
@@ -39,6 +41,30 @@ class SqlInListTest {
             assertEquals(1_250, Sql.longValue(c, "SELECT COUNT(*) FROM t WHERE n = 7"));
             assertEquals(0, Sql.updateIn(c, "DELETE FROM t WHERE id IN " + Sql.IN_LIST, List.of()), "no value, no statement");
             assertThrows(IllegalArgumentException.class, () -> Sql.updateIn(c, "DELETE FROM t WHERE id = ?", ids));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void upsertsInsertNewRowsAndUpdateTheOthers(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "upsert");
+             Connection c = db.dataSource().getConnection()) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE mdl_kv (k1 VARCHAR(8) NOT NULL, k2 BIGINT NOT NULL, v VARCHAR(16) NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (k1, k2))");
+            }
+            Sql sql = new Sql(dialect, "mdl_");
+            List<String> keys = List.of("k1", "k2");
+            List<String> values = List.of("v", "n");
+            List<Object[]> first = new ArrayList<>();
+            for (long i = 0; i < 450; i++) first.add(new Object[]{"a", i, "v" + i, i}); // three MariaDB statements
+            sql.upsert(c, "kv", keys, values, first);
+            List<Object[]> second = new ArrayList<>();
+            for (long i = 300; i < 600; i++) second.add(new Object[]{"a", i, "w" + i, -i});
+            sql.upsert(c, "kv", keys, values, second);
+            assertEquals(600, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_kv"));
+            assertEquals(300, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_kv WHERE v LIKE 'v%' AND n >= 0 AND k2 < 300"));
+            assertEquals(300, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_kv WHERE v LIKE 'w%' AND n = -k2"));
+            assertEquals("w449", Sql.stringValue(c, "SELECT v FROM mdl_kv WHERE k1 = ? AND k2 = ?", "a", 449L));
         }
     }
 }
