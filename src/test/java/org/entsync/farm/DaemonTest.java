@@ -2,7 +2,6 @@ package org.entsync.farm;
 
 import org.entsync.config.Settings;
 import org.entsync.generator.GeneratorOptions;
-import org.entsync.generator.SdetGenerator;
 import org.entsync.moodle.Dialect;
 import org.entsync.moodle.MoodleSchemaInstaller;
 import org.entsync.testsupport.Slapd;
@@ -38,11 +37,8 @@ class DaemonTest {
 
     @BeforeAll
     void start() throws Exception {
-        Slapd.requireAvailable();
         work = Files.createTempDirectory("entsync-daemon");
-        Path ldif = work.resolve("d.ldif");
-        SdetGenerator.writeLdif(new GeneratorOptions(2, 30, 3L, "dc=ent-demo,dc=fr"), ldif);
-        slapd = Slapd.start(work.resolve("slapd"), "dc=ent-demo,dc=fr", ldif);
+        slapd = Slapd.startGenerated(work, new GeneratorOptions(2, 30, 3L, "dc=ent-demo,dc=fr"));
         db = TestDatabase.create(Dialect.POSTGRESQL, "daemon");
         MoodleSchemaInstaller.install(db.dataSource(), Dialect.POSTGRESQL, "mdl_");
     }

@@ -2,7 +2,6 @@ package org.entsync.farm;
 
 import org.entsync.config.Settings;
 import org.entsync.generator.GeneratorOptions;
-import org.entsync.generator.SdetGenerator;
 import org.entsync.moodle.Dialect;
 import org.entsync.moodle.InstanceLock;
 import org.entsync.moodle.MoodleSchemaInstaller;
@@ -50,11 +49,9 @@ class FarmSyncTest {
 
     @BeforeAll
     void start() throws Exception {
-        Slapd.requireAvailable();
         work = Files.createTempDirectory("entsync-farm");
-        Path ldif = work.resolve("d.ldif");
-        directory = SdetGenerator.writeLdif(new GeneratorOptions(4, 50, 5L, "dc=ent-demo,dc=fr"), ldif);
-        slapd = Slapd.start(work.resolve("slapd"), "dc=ent-demo,dc=fr", ldif);
+        slapd = Slapd.startGenerated(work, new GeneratorOptions(4, 50, 5L, "dc=ent-demo,dc=fr"));
+        directory = slapd.generated();
         dbs.add(TestDatabase.create(Dialect.POSTGRESQL, "farm_pg"));
         dbs.add(TestDatabase.create(Dialect.MARIADB, "farm_maria"));
         for (String prefix : List.of("a_", "b_", "c_")) MoodleSchemaInstaller.install(dbs.get(0).dataSource(), Dialect.POSTGRESQL, prefix);

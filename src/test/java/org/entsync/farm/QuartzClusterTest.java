@@ -1,7 +1,6 @@
 package org.entsync.farm;
 
 import org.entsync.generator.GeneratorOptions;
-import org.entsync.generator.SdetGenerator;
 import org.entsync.moodle.Dialect;
 import org.entsync.moodle.MoodleSchemaInstaller;
 import org.entsync.testsupport.Slapd;
@@ -37,11 +36,8 @@ class QuartzClusterTest {
 
     @BeforeAll
     void start() throws Exception {
-        Slapd.requireAvailable();
         work = Files.createTempDirectory("entsync-cluster");
-        Path ldif = work.resolve("d.ldif");
-        SdetGenerator.writeLdif(new GeneratorOptions(1, 30, 9L, "dc=ent-demo,dc=fr"), ldif);
-        slapd = Slapd.start(work.resolve("slapd"), "dc=ent-demo,dc=fr", ldif);
+        slapd = Slapd.startGenerated(work, new GeneratorOptions(1, 30, 9L, "dc=ent-demo,dc=fr"));
         moodle = TestDatabase.create(Dialect.POSTGRESQL, "cluster_moodle");
         MoodleSchemaInstaller.install(moodle.dataSource(), Dialect.POSTGRESQL, "mdl_");
         quartz = TestDatabase.create(Dialect.POSTGRESQL, "cluster_quartz");

@@ -6,12 +6,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -262,18 +260,7 @@ final class Reliability {
 
     private static List<Map<String, Object>> rows(PreparedStatement ps) throws SQLException {
         try (ResultSet rs = ps.executeQuery()) {
-            ResultSetMetaData md = rs.getMetaData();
-            List<Map<String, Object>> out = new ArrayList<>();
-            while (rs.next()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    Object v = rs.getObject(i);
-                    if (v instanceof java.sql.Clob clob) v = clob.getSubString(1, (int) clob.length());
-                    row.put(md.getColumnLabel(i).toLowerCase(Locale.ROOT), v);
-                }
-                out.add(row);
-            }
-            return out;
+            return org.entsync.testsupport.Rows.read(rs);
         }
     }
 

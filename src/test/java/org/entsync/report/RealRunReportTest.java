@@ -3,7 +3,6 @@ package org.entsync.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.entsync.generator.GeneratorOptions;
-import org.entsync.generator.SdetGenerator;
 import org.entsync.moodle.Dialect;
 import org.entsync.testsupport.MoodleDatabaseTest;
 import org.entsync.testsupport.Slapd;
@@ -42,11 +41,8 @@ class RealRunReportTest extends MoodleDatabaseTest {
 
     @BeforeAll
     void startDirectory() throws Exception {
-        Slapd.requireAvailable();
         work = Files.createTempDirectory("entsync-report");
-        Path ldif = work.resolve("d.ldif");
-        SdetGenerator.writeLdif(new GeneratorOptions(2, 40, 21L, "dc=ent-demo,dc=fr"), ldif);
-        slapd = Slapd.start(work.resolve("slapd"), "dc=ent-demo,dc=fr", ldif);
+        slapd = Slapd.startGenerated(work, new GeneratorOptions(2, 40, 21L, "dc=ent-demo,dc=fr"));
     }
 
     @AfterAll

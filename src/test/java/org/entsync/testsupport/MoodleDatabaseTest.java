@@ -3,12 +3,8 @@ package org.entsync.testsupport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.entsync.moodle.Dialect;
 import org.entsync.moodle.MoodleSchemaInstaller;
@@ -66,16 +62,7 @@ public abstract class MoodleDatabaseTest {
         try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(sql(sqlWithPrefixPlaceholder))) {
             bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
-                ResultSetMetaData md = rs.getMetaData();
-                List<Map<String, Object>> out = new ArrayList<>();
-                while (rs.next()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    for (int i = 1; i <= md.getColumnCount(); i++) {
-                        row.put(md.getColumnLabel(i).toLowerCase(Locale.ROOT), rs.getObject(i));
-                    }
-                    out.add(row);
-                }
-                return out;
+                return Rows.read(rs);
             }
         } catch (SQLException e) {
             throw new IllegalStateException(sqlWithPrefixPlaceholder + ": " + e.getMessage(), e);

@@ -27,10 +27,34 @@ public final class Slapd implements AutoCloseable {
 
     private final BenchDirectory d;
     private final TlsMaterial tls;
+    private org.entsync.generator.GeneratedDirectory generated;
 
     private Slapd(BenchDirectory d, TlsMaterial tls) {
         this.d = d;
         this.tls = tls;
+    }
+
+    /**
+     * A slapd loaded with a directory the project's generator writes (LDIF under {@code workDir}), the set-up of
+     * most tests: fails (does not skip) when slapd is missing.
+     */
+    public static Slapd startGenerated(Path workDir, org.entsync.generator.GeneratorOptions options, List<String> extraDatabaseLines) throws IOException {
+        requireAvailable();
+        Path ldif = workDir.resolve("directory.ldif");
+        org.entsync.generator.GeneratedDirectory generated = org.entsync.generator.SdetGenerator.writeLdif(options, ldif);
+        Slapd slapd = start(workDir.resolve("slapd"), options.suffix(), ldif, DEFAULT_SIZE_LIMIT, null, extraDatabaseLines);
+        slapd.generated = generated;
+        return slapd;
+    }
+
+    /** As {@link #startGenerated(Path, org.entsync.generator.GeneratorOptions, List)} with slapd's default configuration. */
+    public static Slapd startGenerated(Path workDir, org.entsync.generator.GeneratorOptions options) throws IOException {
+        return startGenerated(workDir, options, List.of());
+    }
+
+    /** What the generator wrote, for a slapd from {@link #startGenerated}; null otherwise. */
+    public org.entsync.generator.GeneratedDirectory generated() {
+        return generated;
     }
 
     public static boolean available() {

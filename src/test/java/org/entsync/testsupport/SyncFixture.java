@@ -7,7 +7,6 @@ import org.entsync.config.Settings;
 import org.entsync.config.SyncConfig;
 import org.entsync.generator.GeneratedDirectory;
 import org.entsync.generator.GeneratorOptions;
-import org.entsync.generator.SdetGenerator;
 import org.entsync.pipeline.RunOptions;
 import org.entsync.pipeline.SyncEngine;
 import org.entsync.pipeline.SyncService;
@@ -36,12 +35,10 @@ public final class SyncFixture implements AutoCloseable {
 
     /** As above, with extra slapd database configuration lines (see {@link Slapd#start(Path, String, Path, List)}). */
     public SyncFixture(TestDatabase db, GeneratorOptions options, List<String> slapdDatabaseLines) throws Exception {
-        Slapd.requireAvailable();
         this.db = db;
         this.work = Files.createTempDirectory("entsync-" + db.name());
-        Path ldif = work.resolve("directory.ldif");
-        this.directory = SdetGenerator.writeLdif(options, ldif);
-        this.slapd = Slapd.start(work.resolve("slapd"), options.suffix(), ldif, slapdDatabaseLines);
+        this.slapd = Slapd.startGenerated(work, options, slapdDatabaseLines);
+        this.directory = slapd.generated();
         this.engine = new SyncEngine(Path.of("routes"));
     }
 
