@@ -42,13 +42,18 @@ public final class DiffStage {
         try (Connection c = run.target().connection()) {
             String indexEntity = RunOptions.indexEntityOf(entity);
             Map<String, IndexRow> index = run.target().index().probe(c, indexEntity, byKey.keySet());
+            // a person's derived rows were written for one Moodle account: if the person has another one now (the
+            // account was deleted in Moodle and created again), the same hash does not mean the same rows in Moodle
+            Map<String, Long> accounts = RunControl.primary(entity) || index.isEmpty() ? Map.of() : run.target().index().syncedUserIds(c, index.keySet());
             for (MappedRecord r : records) {
                 IndexRow ix = index.get(r.key());
                 boolean seenInRun = ix != null && run.target().index().seenInRun(indexEntity, ix, run.runId());
+                Long account = accounts.get(r.key());
                 if (seenInRun && !ix.hash().equals(r.hash())) {
                     report.failure(r.dn(), r.key(), "key", r.key(),
                             "duplicate: another entry of this run already maps to the same key");
-                } else if (ix != null && ix.hash().equals(r.hash()) && ix.active() && (!run.options().full() || seenInRun)) {
+                } else if (ix != null && ix.hash().equals(r.hash()) && ix.active() && (account == null || account == ix.moodleId())
+                        && (!run.options().full() || seenInRun)) {
                     if (ix.lastSeen() != run.runId()) seenUnchanged.add(r.key());
                     report.add(EntityReport.Count.unchanged, 1);
                 } else {

@@ -111,7 +111,8 @@ public final class RunControl {
         return entities.stream().filter(e -> !primary(e)).toList();
     }
 
-    private static boolean primary(String entity) {
+    /** Users and categories; the others (cohorts, roles, groups) are derived from the people and keyed by them. */
+    static boolean primary(String entity) {
         return entity.equals(org.entsync.moodle.UserSink.ENTITY) || entity.equals(org.entsync.moodle.CategorySink.ENTITY);
     }
 

@@ -288,4 +288,35 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(members, oldMembers, "nobody removed from last year's cohorts");
         assertEquals(0, fx.sync(Map.of("entsync.cohorts.yearPrefix", "2026_"), RunOptions.defaults()).totalChanges());
     }
+
+    @Test
+    @Order(8)
+    void anAccountDeletedInMoodleComesBackInItsCohorts() throws Exception {
+        Map<String, String> settings = Map.of("entsync.cohorts.yearPrefix", "2026_");
+        SearchResultEntry student = fx.search("(objectClass=ENTEleve)").get(5);
+        String uid = student.getAttributeValue("uid").toLowerCase();
+        long before = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
+        Set<String> cohorts = cohortsOf(before);
+        assertTrue(cohorts.size() >= 2, cohorts::toString);
+        // what Moodle's delete_user() leaves: the row renamed and marked deleted, its memberships and context gone
+        update("UPDATE {p}user SET deleted = 1, username = ?, email = '' WHERE id = ?", "deleted." + uid, before);
+        update("DELETE FROM {p}cohort_members WHERE userid = ?", before);
+        update("DELETE FROM {p}context WHERE contextlevel = 30 AND instanceid = ?", before);
+        try (LDAPConnection c = fx.ldap()) {
+            c.modify(student.getDN(), new Modification(ModificationType.REPLACE, "givenName", "Revenant"));
+        }
+        RunReport r = fx.sync(settings, RunOptions.defaults());
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
+        long after = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
+        assertTrue(after != before, "a new account");
+        assertEquals(cohorts, cohortsOf(after), "back in the cohorts the directory gives them");
+        assertEquals(0, fx.sync(settings, RunOptions.defaults()).totalChanges());
+    }
+
+    private Set<String> cohortsOf(long userId) {
+        Set<String> out = new TreeSet<>();
+        rows("SELECT c.idnumber FROM {p}cohort c JOIN {p}cohort_members cm ON cm.cohortid = c.id WHERE cm.userid = ? AND c.component = 'local_entsync'", userId)
+                .forEach(r -> out.add((String) r.get("idnumber")));
+        return out;
+    }
 }
