@@ -256,12 +256,7 @@ public final class SyncIndex {
      * query for them (three probes per page in a first sync). Only the user writer fills it, after its commit;
      * any other change of a users row takes the key out.
      */
-    private final Map<String, IndexRow> recentUsers = new java.util.LinkedHashMap<>(RECENT_USERS * 2, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, IndexRow> eldest) {
-            return size() > RECENT_USERS;
-        }
-    };
+    private final Map<String, IndexRow> recentUsers = lastUsed(RECENT_USERS);
 
     /**
      * Moodle ids of the accounts the recent batches of this run created (committed), unless a later batch wrote the
@@ -271,12 +266,7 @@ public final class SyncIndex {
      * or keys of these ids (four queries a batch in a first sync). Bounded like {@link #recentUsers}: a forgotten
      * id is only read.
      */
-    private final Map<Long, Boolean> recentlyCreated = new java.util.LinkedHashMap<>(RECENT_USERS * 2, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
-            return size() > RECENT_USERS;
-        }
-    };
+    private final Map<Long, Boolean> recentlyCreated = lastUsed(RECENT_USERS);
     private long createdRunId = -1;
 
     /**
@@ -305,6 +295,16 @@ public final class SyncIndex {
         }
     }
 
+    /** A map that keeps the {@code max} entries used last (not thread-safe: callers lock). */
+    private static <K, V> Map<K, V> lastUsed(int max) {
+        return new java.util.LinkedHashMap<>(max * 2, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+
     private void forgetRecentUsers(Collection<String> keys) {
         synchronized (recentUsers) {
             for (String k : keys) recentUsers.remove(k);
@@ -328,8 +328,7 @@ public final class SyncIndex {
         if (rows.isEmpty()) return;
         markWritten(entity);
         if (entity.equals(USERS)) forgetRecentUsers(rows.stream().map(IndexRow::key).toList());
-        sql.upsert(c, TABLE, List.of("instance", "entity", "ekey"), List.of("hash", "moodleid", "state", "lastseen", "timemodified"),
-                rows.stream().map(r -> new Object[]{instance, entity, r.key(), r.hash(), r.moodleId(), r.state(), runId, now}).toList());
+        sql.upsert(c, TABLE, KEY_COLUMNS, VALUE_COLUMNS, rows.stream().map(r -> values(entity, r, runId, now)).toList());
     }
 
     /** Writes a sink's index rows in the caller's transaction: the new ones inserted, the others upserted. */
@@ -338,14 +337,22 @@ public final class SyncIndex {
         if (rows.absent.isEmpty()) return;
         markWritten(entity);
         if (entity.equals(USERS)) forgetRecentUsers(rows.absent.stream().map(IndexRow::key).toList());
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t(TABLE)
-                + " (instance, entity, ekey, hash, moodleid, state, lastseen, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t(TABLE) + " (" + String.join(", ", KEY_COLUMNS) + ", "
+                + String.join(", ", VALUE_COLUMNS) + ") VALUES (" + Sql.marks(KEY_COLUMNS.size() + VALUE_COLUMNS.size()) + ")")) {
             for (IndexRow r : rows.absent) {
-                Sql.bind(ps, instance, entity, r.key(), r.hash(), r.moodleId(), r.state(), rows.runId(), now);
+                Sql.bind(ps, values(entity, r, rows.runId(), now));
                 ps.addBatch();
             }
             ps.executeBatch();
         }
+    }
+
+    private static final List<String> KEY_COLUMNS = List.of("instance", "entity", "ekey");
+    private static final List<String> VALUE_COLUMNS = List.of("hash", "moodleid", "state", "lastseen", "timemodified");
+
+    /** An index row as written: {@link #KEY_COLUMNS}, then {@link #VALUE_COLUMNS}. */
+    private Object[] values(String entity, IndexRow r, long runId, long now) {
+        return new Object[]{instance, entity, r.key(), r.hash(), r.moodleId(), r.state(), runId, now};
     }
 
     public void setState(Connection c, String entity, Collection<String> keys, String state, long now) throws SQLException {
@@ -372,7 +379,7 @@ public final class SyncIndex {
         // the usual case, nothing left the directory: as many such rows as keys remembered unchanged (each one of
         // them: active, lastseen < run), so all were seen. Not when failed keys (any row or none) were remembered.
         if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers()) {
-            if (activeNotWritten(c, entity, runId) == seen.size()) return new ArrayList<>();
+            if (counts(c, entity, runId)[1] == seen.size()) return new ArrayList<>(); // [1]: active rows no write of this run touched
         }
         if (seen == null || seen.size() == 0) return readRows(c, where, instance, entity, state, runId);
         // most rows were seen: their keys alone are streamed (not their hashes), the few others read in full
@@ -411,10 +418,16 @@ public final class SyncIndex {
         return new IndexRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5));
     }
 
-    /** Active rows of the entity that no write of this run touched (lastseen &lt; run). */
-    private long activeNotWritten(Connection c, String entity, long runId) throws SQLException {
-        if (countsRunId == runId && !written.contains(entity)) return activeAtStart.getOrDefault(entity, 0L);
-        return removalCounts(c, entity, runId)[1];
+    /**
+     * {active, active with lastseen &lt; run} of the entity: for an entity this run never wrote, both are its active
+     * rows at the start; otherwise from {@link #removalCounts}.
+     */
+    private long[] counts(Connection c, String entity, long runId) throws SQLException {
+        if (countsRunId == runId && !written.contains(entity)) {
+            long n = activeAtStart.getOrDefault(entity, 0L);
+            return new long[]{n, n};
+        }
+        return removalCounts(c, entity, runId);
     }
 
     /**
@@ -427,15 +440,9 @@ public final class SyncIndex {
             List<String> entities = new ArrayList<>(written);
             if (!entities.contains(entity)) entities.add(entity);
             Map<String, long[]> counts = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT entity, COUNT(*), SUM(CASE WHEN lastseen < ? THEN 1 ELSE 0 END) FROM "
-                    + sql.t(TABLE) + " WHERE instance = ? AND state = ? AND entity IN (" + Sql.marks(entities.size()) + ") GROUP BY entity")) {
-                List<Object> args = new ArrayList<>(List.of(runId, instance, IndexRow.ACTIVE));
-                args.addAll(entities);
-                Sql.bind(ps, args.toArray());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) counts.put(rs.getString(1), new long[]{rs.getLong(2), rs.getLong(3)});
-                }
-            }
+            Sql.queryIn(c, "SELECT entity, COUNT(*), SUM(CASE WHEN lastseen < ? THEN 1 ELSE 0 END) FROM " + sql.t(TABLE)
+                            + " WHERE instance = ? AND state = ? AND entity IN " + Sql.IN_LIST + " GROUP BY entity", entities,
+                    rs -> counts.put(rs.getString(1), new long[]{rs.getLong(2), rs.getLong(3)}), runId, instance, IndexRow.ACTIVE);
             entities.forEach(e -> counts.putIfAbsent(e, new long[2]));
             removalCounts = counts;
             removalCountsRunId = runId;
@@ -450,8 +457,7 @@ public final class SyncIndex {
 
     /** Active rows of the entity now, counted for this run's removals (see {@link #removalCounts}). */
     public long countActive(Connection c, String entity, long runId) throws SQLException {
-        if (countsRunId == runId && !written.contains(entity)) return activeAtStart.getOrDefault(entity, 0L);
-        return removalCounts(c, entity, runId)[0];
+        return counts(c, entity, runId)[0];
     }
 
     public long countActive(Connection c, String entity) throws SQLException {
