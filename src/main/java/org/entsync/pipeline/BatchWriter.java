@@ -35,8 +35,16 @@ final class BatchWriter {
         });
     }
 
-    /** Queues a batch (sent as a new exchange: body, headers, properties); blocks while another one already waits. */
-    void submit(Object body, Map<String, Object> headers, Map<String, Object> properties) {
+    /**
+     * Queues a batch, sent as a new exchange with this body, the headers of the exchange it comes from and its
+     * properties (not the splits' state nor the page), plus {@code extra}; blocks while another batch already waits.
+     */
+    void submit(Exchange from, Object body, Map<String, Object> extra) {
+        Map<String, Object> headers = new java.util.HashMap<>(from.getIn().getHeaders());
+        Map<String, Object> properties = new java.util.HashMap<>(extra);
+        from.getProperties().forEach((k, v) -> {
+            if (!k.startsWith("Camel") && !k.equals("page")) properties.putIfAbsent(k, v);
+        });
         try {
             slots.acquire();
         } catch (InterruptedException e) {
@@ -59,15 +67,6 @@ final class BatchWriter {
                 slots.release();
             }
         });
-    }
-
-    /** What a batch handed to another thread keeps of the exchange: its properties, not the splits' state nor the page. */
-    static Map<String, Object> properties(Exchange exchange) {
-        Map<String, Object> properties = new java.util.HashMap<>();
-        exchange.getProperties().forEach((k, v) -> {
-            if (!k.startsWith("Camel") && !k.equals("page")) properties.put(k, v);
-        });
-        return properties;
     }
 
     /** Waits until every batch queued so far is written (or failed), then stops the thread. */

@@ -130,7 +130,7 @@ public final class RunControl {
      * thread maps and writes the next batch's users meanwhile (PostgreSQL: see {@link #writesInParallel}).
      */
     public void writeDerivedBehind(Exchange exchange, @ExchangeProperty("run") RunContext run) {
-        run.derivedWriter(exchange).submit(exchange.getIn().getBody(), new java.util.HashMap<>(exchange.getIn().getHeaders()), BatchWriter.properties(exchange));
+        run.derivedWriter(exchange).submit(exchange, exchange.getIn().getBody(), java.util.Map.of());
     }
 
     /** Sets the "entity" header from the loop index. */

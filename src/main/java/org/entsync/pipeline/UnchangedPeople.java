@@ -101,10 +101,7 @@ public final class UnchangedPeople {
     private static void submit(Exchange exchange, RunContext run) {
         PeopleBatch.Taken t = run.heldPeople.take();
         if (t.entries().isEmpty()) return;
-        Map<String, Object> headers = new java.util.HashMap<>(exchange.getIn().getHeaders());
-        Map<String, Object> properties = BatchWriter.properties(exchange);
-        properties.put(FINGERPRINTS, t.fingerprints());
-        run.writer(exchange).submit(t.entries(), headers, properties);
+        run.writer(exchange).submit(exchange, t.entries(), Map.of(FINGERPRINTS, t.fingerprints()));
     }
 
     /** After the page went through every entity: remembers the fingerprints of the people mapped without failure. */
