@@ -13,7 +13,18 @@ public final class KnownPeople {
     private long[] records = new long[1 << 10];
     private int size;
 
-    /** Adds a person from an index row of entity {@code people}: key = DN (lower case), value = "fingerprint|record key". */
+    /** The index value of a person (entity {@code people}, key = DN in lower case): "fingerprint|record key". */
+    public static String value(String fingerprint, String recordKey) {
+        return fingerprint + "|" + recordKey;
+    }
+
+    /** The hash of the record key in a person's index {@link #value} written with exactly this fingerprint, else 0. */
+    public static long recordIfUnchanged(String value, String fingerprint) {
+        int bar = value.indexOf('|');
+        return bar > 0 && value.substring(0, bar).equals(fingerprint) ? SeenKeys.hash(value.substring(bar + 1)) : 0;
+    }
+
+    /** Adds a person from an index row of entity {@code people}: key = DN (lower case), a {@link #value}. */
     public void add(String dn, String value) {
         int bar = value.indexOf('|');
         if (bar <= 0) return;

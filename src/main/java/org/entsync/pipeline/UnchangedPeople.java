@@ -80,9 +80,7 @@ public final class UnchangedPeople {
 
     /** As {@link KnownPeople#unchangedRecord}, from the person's index row. */
     static long unchangedRecord(IndexRow row, String fingerprint) {
-        if (row == null || !row.active()) return 0;
-        int bar = row.hash().indexOf('|');
-        return bar > 0 && row.hash().substring(0, bar).equals(fingerprint) ? SeenKeys.hash(row.hash().substring(bar + 1)) : 0;
+        return row == null || !row.active() ? 0 : KnownPeople.recordIfUnchanged(row.hash(), fingerprint);
     }
 
     /** At the end of the people source: writes the changed people still held back and waits for every batch. */
@@ -114,7 +112,7 @@ public final class UnchangedPeople {
         for (int i = 0; i < mapped.records().size(); i++) {
             MappedRecord r = mapped.records().get(i);
             String dn = key(mapped.entries().get(i));
-            String value = fingerprints.get(dn) + "|" + r.key();
+            String value = KnownPeople.value(fingerprints.get(dn), r.key());
             if (dn.length() > 255 || value.length() > 64 || run.report().failedInRun(r.key())) continue;
             rows.add(new IndexRow(dn, value, 0, IndexRow.ACTIVE, run.runId()));
         }
