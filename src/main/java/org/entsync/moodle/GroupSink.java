@@ -17,7 +17,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -178,7 +177,7 @@ public final class GroupSink {
         courses.addAll(teacherCourses(c));
         courses.addAll(ownedGroupCourses(c));
         int changed = 0;
-        for (List<Long> chunk : chunks(courses)) {
+        for (List<Long> chunk : Sql.chunks(courses, COURSE_CHUNK)) {
             List<Runnable> reports = new ArrayList<>();
             changed += reconcileChunk(c, chunk, keyCourses, runId, groupReport, memberReport, enrolReport, reports);
             if (dryRun) c.rollback();
@@ -187,13 +186,6 @@ public final class GroupSink {
         }
         LOG.info("groups: {} bound courses reconciled, {} changed", courses.size(), changed);
         return new Outcome(courses.size(), changed);
-    }
-
-    private static List<List<Long>> chunks(Collection<Long> ids) {
-        List<Long> l = new ArrayList<>(ids);
-        List<List<Long>> out = new ArrayList<>();
-        for (int i = 0; i < l.size(); i += COURSE_CHUNK) out.add(l.subList(i, Math.min(l.size(), i + COURSE_CHUNK)));
-        return out;
     }
 
     private List<Long> editingRoleIds() {
@@ -374,13 +366,9 @@ public final class GroupSink {
 
     private Map<Long, Course> courses(Connection c, List<Long> ids) throws SQLException {
         Map<Long, Course> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(q("SELECT co.id, co.shortname, cc.path, x.id FROM {course} co JOIN {context} x ON x.contextlevel = 50 AND x.instanceid = co.id "
-                + "LEFT JOIN {course_categories} cc ON cc.id = co.category WHERE co.category <> 0 AND co.id IN (" + Sql.marks(ids.size()) + ") ORDER BY co.id"))) {
-            for (int i = 0; i < ids.size(); i++) ps.setLong(i + 1, ids.get(i));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.put(rs.getLong(1), new Course(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
-            }
-        }
+        Sql.queryIn(c, q("SELECT co.id, co.shortname, cc.path, x.id FROM {course} co JOIN {context} x ON x.contextlevel = 50 AND x.instanceid = co.id "
+                        + "LEFT JOIN {course_categories} cc ON cc.id = co.category WHERE co.category <> 0 AND co.id IN " + Sql.IN_LIST + " ORDER BY co.id"), ids,
+                rs -> out.put(rs.getLong(1), new Course(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4))));
         return out;
     }
 
@@ -390,23 +378,17 @@ public final class GroupSink {
         List<Long> roles = editingRoleIds();
         List<String[]> pairs = new ArrayList<>();
         Set<String> uais = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(q("SELECT DISTINCT x.instanceid, ck.ckey FROM {role_assignments} ra JOIN {context} x ON x.id = ra.contextid AND x.contextlevel = 50 "
+        List<Object> leading = new ArrayList<>(List.of(instance));
+        leading.addAll(roles);
+        Sql.queryIn(c, q("SELECT DISTINCT x.instanceid, ck.ckey FROM {role_assignments} ra JOIN {context} x ON x.id = ra.contextid AND x.contextlevel = 50 "
                 + "JOIN {entsync_classkey} ck ON ck.userid = ra.userid AND ck.instance = ? AND ck.ckrole = 'T' "
-                + "WHERE ra.roleid IN (" + Sql.marks(roles.size()) + ") AND x.instanceid IN (" + Sql.marks(ids.size()) + ")"))) {
-            int i = 1;
-            ps.setString(i++, instance);
-            for (Long r : roles) ps.setLong(i++, r);
-            for (Long id : ids) ps.setLong(i++, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Key k = Key.parse(rs.getString(2));
-                    GroupMapping.Binding b = mapping.bindings().get(k.kind());
-                    if (b == null || !b.byTeacher) continue;
-                    pairs.add(new String[]{String.valueOf(rs.getLong(1)), rs.getString(2), k.uai()});
-                    uais.add(k.uai());
-                }
-            }
-        }
+                + "WHERE ra.roleid IN (" + Sql.marks(roles.size()) + ") AND x.instanceid IN " + Sql.IN_LIST), ids, rs -> {
+            Key k = Key.parse(rs.getString(2));
+            GroupMapping.Binding b = mapping.bindings().get(k.kind());
+            if (b == null || !b.byTeacher) return;
+            pairs.add(new String[]{String.valueOf(rs.getLong(1)), rs.getString(2), k.uai()});
+            uais.add(k.uai());
+        }, leading.toArray());
         Map<String, CategoryDirectory.CategoryRef> cats = mapping.anyCourse() ? Map.of() : categories.resolve(c, uais);
         for (String[] p : pairs) {
             long cid = Long.parseLong(p[0]);
@@ -422,19 +404,11 @@ public final class GroupSink {
 
     private Map<Long, Map<String, Group>> ownedGroups(Connection c, List<Long> ids) throws SQLException {
         Map<Long, Map<String, Group>> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(q("SELECT id, courseid, idnumber, name FROM {groups} WHERE " + prefixTest("idnumber")
-                + " AND courseid IN (" + Sql.marks(ids.size()) + ") ORDER BY id"))) {
-            int i = 1;
-            ps.setString(i++, cfg.idnumberPrefix());
-            for (Long id : ids) ps.setLong(i++, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String idn = rs.getString(3);
-                    if (idn.length() <= cfg.idnumberPrefix().length() || idn.substring(cfg.idnumberPrefix().length()).split("\\$", 3).length < 3) continue;
-                    out.computeIfAbsent(rs.getLong(2), x -> new HashMap<>()).putIfAbsent(idn, new Group(rs.getLong(1), rs.getLong(2), idn, rs.getString(4)));
-                }
-            }
-        }
+        Sql.queryIn(c, q("SELECT id, courseid, idnumber, name FROM {groups} WHERE " + prefixTest("idnumber") + " AND courseid IN " + Sql.IN_LIST + " ORDER BY id"), ids, rs -> {
+            String idn = rs.getString(3);
+            if (idn.length() <= cfg.idnumberPrefix().length() || idn.substring(cfg.idnumberPrefix().length()).split("\\$", 3).length < 3) return;
+            out.computeIfAbsent(rs.getLong(2), x -> new HashMap<>()).putIfAbsent(idn, new Group(rs.getLong(1), rs.getLong(2), idn, rs.getString(4)));
+        }, cfg.idnumberPrefix());
         return out;
     }
 
@@ -442,18 +416,8 @@ public final class GroupSink {
     private void deleteGroups(Connection c, List<Group> groups) throws SQLException {
         if (groups.isEmpty()) return;
         List<Long> ids = groups.stream().map(Group::id).toList();
-        for (String t : List.of("groups_members", "groupings_groups")) {
-            try (PreparedStatement ps = c.prepareStatement(q("DELETE FROM {" + t + "} WHERE groupid IN (" + Sql.marks(ids.size()) + ")"))) {
-                for (int i = 0; i < ids.size(); i++) ps.setLong(i + 1, ids.get(i));
-                ps.executeUpdate();
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement(q("DELETE FROM {groups} WHERE " + prefixTest("idnumber") + " AND id IN (" + Sql.marks(ids.size()) + ")"))) {
-            int i = 1;
-            ps.setString(i++, cfg.idnumberPrefix());
-            for (Long id : ids) ps.setLong(i++, id);
-            ps.executeUpdate();
-        }
+        for (String t : List.of("groups_members", "groupings_groups")) Sql.updateIn(c, q("DELETE FROM {" + t + "} WHERE groupid IN " + Sql.IN_LIST), ids);
+        Sql.updateIn(c, q("DELETE FROM {groups} WHERE " + prefixTest("idnumber") + " AND id IN " + Sql.IN_LIST), ids, cfg.idnumberPrefix());
     }
 
     private record Student(long userId, String username) {
@@ -622,32 +586,20 @@ public final class GroupSink {
     /** Course → users with any enrolment in it (active or not: groups_add_member only asks is_enrolled). */
     private Map<Long, Set<Long>> enrolled(Connection c, List<Long> ids) throws SQLException {
         Map<Long, Set<Long>> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(q("SELECT e.courseid, ue.userid FROM {user_enrolments} ue JOIN {enrol} e ON e.id = ue.enrolid WHERE e.courseid IN ("
-                + Sql.marks(ids.size()) + ")"))) {
-            for (int i = 0; i < ids.size(); i++) ps.setLong(i + 1, ids.get(i));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.computeIfAbsent(rs.getLong(1), x -> new HashSet<>()).add(rs.getLong(2));
-            }
-        }
+        Sql.queryIn(c, q("SELECT e.courseid, ue.userid FROM {user_enrolments} ue JOIN {enrol} e ON e.id = ue.enrolid WHERE e.courseid IN " + Sql.IN_LIST), ids,
+                rs -> out.computeIfAbsent(rs.getLong(1), x -> new HashSet<>()).add(rs.getLong(2)));
         return out;
     }
 
     private Map<Long, List<OwnEnrolment>> ownEnrolments(Connection c, List<Long> ids) throws SQLException {
         Map<Long, List<OwnEnrolment>> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(q("SELECT en.courseid, en.enrolid, en.userid, en.roleid, ue.status, ue.id FROM {entsync_enrol} en "
-                + "LEFT JOIN {user_enrolments} ue ON ue.enrolid = en.enrolid AND ue.userid = en.userid WHERE en.instance = ? AND en.courseid IN (" + Sql.marks(ids.size()) + ")"))) {
-            int i = 1;
-            ps.setString(i++, instance);
-            for (Long id : ids) ps.setLong(i++, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rs.getLong(6);
-                    boolean exists = !rs.wasNull();
-                    out.computeIfAbsent(rs.getLong(1), x -> new ArrayList<>())
-                            .add(new OwnEnrolment(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), exists));
-                }
-            }
-        }
+        Sql.queryIn(c, q("SELECT en.courseid, en.enrolid, en.userid, en.roleid, ue.status, ue.id FROM {entsync_enrol} en "
+                + "LEFT JOIN {user_enrolments} ue ON ue.enrolid = en.enrolid AND ue.userid = en.userid WHERE en.instance = ? AND en.courseid IN " + Sql.IN_LIST), ids, rs -> {
+            rs.getLong(6);
+            boolean exists = !rs.wasNull();
+            out.computeIfAbsent(rs.getLong(1), x -> new ArrayList<>())
+                    .add(new OwnEnrolment(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), exists));
+        }, instance);
         return out;
     }
 
@@ -658,12 +610,8 @@ public final class GroupSink {
     /** The first manual enrolment instance of each course. */
     private Map<Long, Long> manualInstances(Connection c, List<Long> ids) throws SQLException {
         Map<Long, Long> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(q("SELECT courseid, id FROM {enrol} WHERE enrol = 'manual' AND courseid IN (" + Sql.marks(ids.size()) + ") ORDER BY id"))) {
-            for (int i = 0; i < ids.size(); i++) ps.setLong(i + 1, ids.get(i));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.putIfAbsent(rs.getLong(1), rs.getLong(2));
-            }
-        }
+        Sql.queryIn(c, q("SELECT courseid, id FROM {enrol} WHERE enrol = 'manual' AND courseid IN " + Sql.IN_LIST + " ORDER BY id"), ids,
+                rs -> out.putIfAbsent(rs.getLong(1), rs.getLong(2)));
         return out;
     }
 
@@ -724,18 +672,11 @@ public final class GroupSink {
         if (mapping.bindings().values().stream().noneMatch(b -> b.grouping.enabled)) return;
         Map<Long, Map<String, long[]>> owned = new HashMap<>(); // course → idnumber → [id]
         Map<Long, String> names = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(q("SELECT id, courseid, idnumber, name FROM {groupings} WHERE " + prefixTest("idnumber")
-                + " AND courseid IN (" + Sql.marks(ids.size()) + ") ORDER BY id"))) {
-            int i = 1;
-            ps.setString(i++, cfg.idnumberPrefix());
-            for (Long id : ids) ps.setLong(i++, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
+        Sql.queryIn(c, q("SELECT id, courseid, idnumber, name FROM {groupings} WHERE " + prefixTest("idnumber") + " AND courseid IN " + Sql.IN_LIST + " ORDER BY id"),
+                ids, rs -> {
                     owned.computeIfAbsent(rs.getLong(2), x -> new HashMap<>()).putIfAbsent(rs.getString(3), new long[]{rs.getLong(1)});
                     names.put(rs.getLong(1), rs.getString(4));
-                }
-            }
-        }
+                }, cfg.idnumberPrefix());
         // course → grouping idnumber → group ids that belong in it
         Map<Long, Map<String, Set<Long>>> want = new HashMap<>();
         active.forEach((cid, groups) -> groups.values().forEach(g -> {

@@ -171,9 +171,14 @@ public final class Sql {
 
     /** Splits values into chunks of at most {@link #CHUNK}. */
     public static <T> List<List<T>> chunks(Collection<T> values) {
+        return chunks(values, CHUNK);
+    }
+
+    /** Splits values into chunks of at most {@code size}, in their order. */
+    public static <T> List<List<T>> chunks(Collection<T> values, int size) {
         List<T> list = values instanceof List<T> l ? l : new ArrayList<>(values);
         List<List<T>> out = new ArrayList<>();
-        for (int i = 0; i < list.size(); i += CHUNK) out.add(list.subList(i, Math.min(list.size(), i + CHUNK)));
+        for (int i = 0; i < list.size(); i += size) out.add(list.subList(i, Math.min(list.size(), i + size)));
         return out;
     }
 
