@@ -41,10 +41,24 @@ public final class RunControl {
             }
             try {
                 start(run);
+                findFresh(run);
                 run.loadKnownPeople();
             } catch (SQLException e) {
                 fail(run, e);
             }
+        }
+    }
+
+    /** The run's index entities that hold no row yet (a first sync): their probes skip what the run has not written. */
+    private static void findFresh(RunContext run) throws SQLException {
+        java.util.Set<String> entities = new java.util.LinkedHashSet<>();
+        for (String e : run.options().entities()) {
+            entities.add(e); // cohorts and groups index their definitions under the entity's own name
+            entities.add(RunOptions.indexEntityOf(e));
+        }
+        try (Connection c = run.target().connection()) {
+            run.target().index().findFresh(c, entities);
+            c.rollback();
         }
     }
 

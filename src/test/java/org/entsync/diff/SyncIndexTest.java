@@ -10,6 +10,8 @@ import java.sql.Connection;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The removal candidates and counts of the index, on each database: what a run saw, wrote or left behind. */
 class SyncIndexTest {
@@ -56,6 +58,43 @@ class SyncIndexTest {
             assertEquals(1, run3.countActive(c, "cohorts", 3));
             c.rollback();
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aFreshEntityIsProbedForTheKeysTheRunWroteOnly(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "fresh");
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            SyncIndex before = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            before.ensureTables(c);
+            before.upsert(c, "users", rows("a"), 1, 100);
+            before.upsert(c, "users-elsewhere", rows("a"), 1, 100);
+            c.commit();
+
+            SyncIndex run = new SyncIndex(new Sql(dialect, "mdl_"), "other-school");
+            run.findFresh(c, List.of("users", "roles"));
+            assertTrue(run.fresh("users"), "rows of another instance do not count");
+            run.upsert(c, "users", rows("b"), 2, 200);
+            IndexWrites inserted = new IndexWrites(2);
+            inserted.absent.add(new IndexRow("c", "h-c", 3, IndexRow.ACTIVE, 0));
+            run.write(c, "users", inserted, 200);
+            // a row the run did not write through the index: a fresh entity cannot have it, so it is not asked for
+            insertBehindTheIndex(c, "other-school", "users", "d");
+            assertEquals(List.of("b", "c"), keys(List.copyOf(run.probe(c, "users", List.of("b", "c", "d", "e")).values())));
+
+            SyncIndex next = new SyncIndex(new Sql(dialect, "mdl_"), "other-school");
+            next.findFresh(c, List.of("users", "roles"));
+            assertFalse(next.fresh("users"), "written since");
+            assertTrue(next.fresh("roles"));
+            assertEquals(List.of("b", "c", "d"), keys(List.copyOf(next.probe(c, "users", List.of("b", "c", "d", "e")).values())));
+            c.rollback();
+        }
+    }
+
+    private static void insertBehindTheIndex(Connection c, String instance, String entity, String key) throws Exception {
+        Sql.update(c, "INSERT INTO mdl_entsync_index (instance, entity, ekey, hash, moodleid, state, lastseen, timemodified) "
+                + "VALUES (?, ?, ?, 'h', 1, ?, 1, 1)", instance, entity, key, IndexRow.ACTIVE);
     }
 
     @org.junit.jupiter.api.Test
