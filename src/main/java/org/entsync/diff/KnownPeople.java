@@ -13,6 +13,17 @@ public final class KnownPeople {
     private long[] records = new long[1 << 10];
     private int size;
 
+    /**
+     * Record keys of the people who map to no record of the instance: out of its schools, or left out by the
+     * mapping's {@code include} (parents, when they are not synced). Remembered like the others, so that they are
+     * skipped while unchanged instead of being mapped again every run (every person of the other schools, for an
+     * instance of a farm). Never a real key: a username cannot contain '|'.
+     */
+    public static final String OUT_OF_SCOPE = "|out-of-scope";
+    public static final String FILTERED = "|filtered";
+    public static final long OUT_OF_SCOPE_RECORD = SeenKeys.hash(OUT_OF_SCOPE);
+    public static final long FILTERED_RECORD = SeenKeys.hash(FILTERED);
+
     /** The index value of a person (entity {@code people}, key = DN in lower case): "fingerprint|record key". */
     public static String value(String fingerprint, String recordKey) {
         return fingerprint + "|" + recordKey;

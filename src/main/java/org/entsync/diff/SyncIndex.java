@@ -47,11 +47,11 @@ public final class SyncIndex {
     private final java.util.Set<String> writtenSinceRemovalCounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * Entities with no row of this instance when the run began (a first sync), and the keys this run has written
-     * for any of them since: a probe of such an entity asks the database only for those keys, since no other can
-     * have a row (a first sync of 100 000 people sent ~800 probes of 1 000 keys that all came back empty). A
-     * 64-bit hash that collides only costs a probe. People (keyed by DN) are left out: they are probed only until
-     * their fingerprints are loaded.
+     * Entities with no row of this instance when the run began (a first sync), and the (entity, key) pairs this run
+     * has written of them since: a probe of such an entity asks the database only for those keys, since no other
+     * can have a row (a first sync of 100 000 people sent ~800 probes of 1 000 keys that all came back empty). A
+     * 64-bit hash that collides only costs a probe; 16 bytes a pair. People (keyed by DN) are left out: they are
+     * probed only until their fingerprints are loaded.
      */
     private volatile java.util.Set<String> fresh = java.util.Set.of();
     private final SeenKeys writtenFresh = new SeenKeys();
@@ -161,7 +161,7 @@ public final class SyncIndex {
     private Collection<String> mayHaveRow(String entity, Collection<String> keys) {
         if (!fresh.contains(entity)) return keys;
         List<String> out = new ArrayList<>();
-        for (String k : keys) if (writtenFresh.contains(k)) out.add(k);
+        for (String k : keys) if (writtenFresh.contains(entity + '\0' + k)) out.add(k);
         return out;
     }
 
@@ -171,7 +171,7 @@ public final class SyncIndex {
      */
     private void beforeWrite(String entity, Collection<String> keys) {
         markWritten(entity);
-        if (fresh.contains(entity)) for (String k : keys) writtenFresh.add(k);
+        if (fresh.contains(entity)) for (String k : keys) writtenFresh.add(entity + '\0' + k);
         if (entity.equals(USERS)) forgetRecentUsers(keys);
     }
 

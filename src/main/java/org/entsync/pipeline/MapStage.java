@@ -28,15 +28,15 @@ public final class MapStage {
         List<MappedRecord> out = new ArrayList<>(page.size());
         List<SearchResultEntry> entries = new ArrayList<>(page.size());
         List<String> failedKeys = new ArrayList<>();
-        long outOfScope = 0;
-        long filtered = 0;
+        List<SearchResultEntry> outOfScope = new ArrayList<>();
+        List<SearchResultEntry> filtered = new ArrayList<>();
         for (SearchResultEntry e : page) {
             try {
                 MappedRecord r = m.map(e, run.structures());
                 if (!m.inScope(r, run.config().schools())) {
-                    outOfScope++;
+                    outOfScope.add(e);
                 } else if (!m.included(r)) {
-                    filtered++;
+                    filtered.add(e);
                 } else {
                     out.add(r);
                     entries.add(e);
@@ -47,9 +47,9 @@ public final class MapStage {
                 if (key != null) failedKeys.add(key);
             }
         }
-        report.add(EntityReport.Count.outOfScope, outOfScope);
-        report.add(EntityReport.Count.filtered, filtered);
+        report.add(EntityReport.Count.outOfScope, outOfScope.size());
+        report.add(EntityReport.Count.filtered, filtered.size());
         report.time("map", (System.nanoTime() - t0) / 1_000_000);
-        return new MappedPage(out, entries, failedKeys, List.of());
+        return new MappedPage(out, entries, failedKeys, List.of(), outOfScope, filtered);
     }
 }

@@ -45,16 +45,30 @@ public final class UnchangedPeople {
         long[] skippedRecords = new long[page.size()];
         long[] skippedDns = new long[page.size()];
         int skipped = 0;
+        long[] noRecordDns = new long[page.size()];
+        int outOfScope = 0;
+        int filtered = 0;
         for (SearchResultEntry e : page) {
             String dn = key(e);
             String fingerprint = EntryFingerprint.of(e, salt);
             long record = known != null ? known.unchangedRecord(dn, fingerprint) : unchangedRecord(probed.get(dn), fingerprint);
-            if (record != 0) {
+            if (record == KnownPeople.OUT_OF_SCOPE_RECORD || record == KnownPeople.FILTERED_RECORD) {
+                // still nothing to write for this instance: counted as the mapping would, no record is seen
+                noRecordDns[outOfScope + filtered] = SeenKeys.hash(dn);
+                if (record == KnownPeople.OUT_OF_SCOPE_RECORD) outOfScope++;
+                else filtered++;
+            } else if (record != 0) {
                 skippedRecords[skipped] = record;
                 skippedDns[skipped++] = SeenKeys.hash(dn);
             } else {
                 run.heldPeople.add(e, dn, fingerprint);
             }
+        }
+        if (outOfScope + filtered > 0) {
+            run.target().index().rememberSeenHashes(ENTITY, noRecordDns, outOfScope + filtered, run.runId());
+            EntityReport users = run.report(RunOptions.indexEntityOf("users"));
+            users.add(EntityReport.Count.outOfScope, outOfScope);
+            users.add(EntityReport.Count.filtered, filtered);
         }
         if (skipped > 0) {
             long runId = run.runId();
@@ -116,10 +130,21 @@ public final class UnchangedPeople {
             if (dn.length() > 255 || value.length() > 64 || run.report().failedInRun(r.key())) continue;
             rows.add(new IndexRow(dn, value, 0, IndexRow.ACTIVE, run.runId()));
         }
+        noRecordRows(mapped.outOfScope(), KnownPeople.OUT_OF_SCOPE, fingerprints, run, rows);
+        noRecordRows(mapped.filtered(), KnownPeople.FILTERED, fingerprints, run, rows);
         if (rows.isEmpty()) return;
         try (Connection c = run.target().connection()) {
             run.target().index().upsert(c, ENTITY, rows, run.runId(), run.nowSeconds());
             c.commit();
+        }
+    }
+
+    private static void noRecordRows(List<SearchResultEntry> entries, String record, Map<String, String> fingerprints, RunContext run, List<IndexRow> rows) {
+        for (SearchResultEntry e : entries) {
+            String dn = key(e);
+            String fingerprint = fingerprints.get(dn);
+            if (fingerprint == null || dn.length() > 255) continue;
+            rows.add(new IndexRow(dn, KnownPeople.value(fingerprint, record), 0, IndexRow.ACTIVE, run.runId()));
         }
     }
 

@@ -75,6 +75,7 @@ class SyncIndexTest {
             SyncIndex run = new SyncIndex(new Sql(dialect, "mdl_"), "other-school");
             run.findFresh(c, List.of("users", "roles"));
             assertTrue(run.fresh("users"), "rows of another instance do not count");
+            run.upsert(c, "roles", rows("d"), 2, 200); // the same key written for another entity
             run.upsert(c, "users", rows("b"), 2, 200);
             IndexWrites inserted = new IndexWrites(2);
             inserted.absent.add(new IndexRow("c", "h-c", 3, IndexRow.ACTIVE, 0));
@@ -84,9 +85,9 @@ class SyncIndexTest {
             assertEquals(List.of("b", "c"), keys(List.copyOf(run.probe(c, "users", List.of("b", "c", "d", "e")).values())));
 
             SyncIndex next = new SyncIndex(new Sql(dialect, "mdl_"), "other-school");
-            next.findFresh(c, List.of("users", "roles"));
+            next.findFresh(c, List.of("users", "groups"));
             assertFalse(next.fresh("users"), "written since");
-            assertTrue(next.fresh("roles"));
+            assertTrue(next.fresh("groups"));
             assertEquals(List.of("b", "c", "d"), keys(List.copyOf(next.probe(c, "users", List.of("b", "c", "d", "e")).values())));
             c.rollback();
         }

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -148,6 +149,13 @@ class FarmSyncTest {
         List<RunReport> again = sync(farmFile(false), List.of("lycee-a", "college-b", "academie-c", "lycee-d", "college-e"), RunOptions.defaults());
         for (RunReport r : again) assertEquals(0, r.totalChanges(), () -> r.instance + " " + r.entities);
         assertEquals(0, Outcome.worst(again));
+        // the people of the other schools are remembered as out of scope: skipped, not mapped again, still counted
+        RunReport a2 = again.stream().filter(r -> r.instance.equals("lycee-a")).findFirst().orElseThrow();
+        org.entsync.report.EntityReport users2 = a2.entities.get("users");
+        assertEquals(byName.get("lycee-a").entities.get("users").get(org.entsync.report.EntityReport.Count.outOfScope),
+                users2.get(org.entsync.report.EntityReport.Count.outOfScope));
+        assertTrue(users2.get(org.entsync.report.EntityReport.Count.outOfScope) > 0);
+        assertFalse(users2.getStageMillis().containsKey("map"), () -> "mapped again: " + users2.getStageMillis());
     }
 
     @Test

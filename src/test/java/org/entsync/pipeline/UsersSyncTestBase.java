@@ -118,6 +118,9 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         assertEquals(0, r.totalChanges(), () -> "changes: " + u.getChanges());
         assertEquals(expectedUsers, u.get(Count.unchanged));
         assertFalse(u.getStageMillis().containsKey("write"), "the writer (and its Moodle reads) never ran");
+        // the parents the mapping leaves out are remembered as such: skipped, not mapped again, still counted
+        assertEquals(fx.directory.count("TUT"), u.get(Count.filtered));
+        assertFalse(u.getStageMillis().containsKey("map"), "nobody was mapped again");
     }
 
     @Test
