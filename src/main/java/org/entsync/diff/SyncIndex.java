@@ -47,14 +47,14 @@ public final class SyncIndex {
     private final java.util.Set<String> writtenSinceRemovalCounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * Entities with no row of this instance when the run began (a first sync), and the (entity, key) pairs this run
-     * has written of them since: a probe of such an entity asks the database only for those keys, since no other
-     * can have a row (a first sync of 100 000 people sent ~800 probes of 1 000 keys that all came back empty). A
-     * 64-bit hash that collides only costs a probe; 16 bytes a pair. People (keyed by DN) are left out: they are
-     * probed only until their fingerprints are loaded.
+     * Entities with no row of this instance when the run began (a first sync), each with the keys this run has
+     * written of it since: a probe of such an entity asks the database only for those keys, since no other can have
+     * a row (a first sync of 100 000 people sent ~800 probes of 1 000 keys that all came back empty). A 64-bit hash
+     * that collides only costs a probe; 16 to 32 bytes a key (~16 MB per entity at a million people, in a first
+     * sync, which holds no people fingerprints). People (keyed by DN) are left out: they are probed only until their
+     * fingerprints are loaded.
      */
-    private volatile java.util.Set<String> fresh = java.util.Set.of();
-    private final SeenKeys writtenFresh = new SeenKeys();
+    private volatile Map<String, SeenKeys> fresh = Map.of();
 
     public SyncIndex(Sql sql, String instance) {
         this.sql = sql;
@@ -149,19 +149,22 @@ public final class SyncIndex {
                 }
             }
         }
-        fresh = java.util.Set.copyOf(found);
+        Map<String, SeenKeys> written = new HashMap<>();
+        for (String e : found) written.put(e, new SeenKeys());
+        fresh = Map.copyOf(written);
     }
 
     /** Whether the entity had no row when the run began ({@link #findFresh}). */
     public boolean fresh(String entity) {
-        return fresh.contains(entity);
+        return fresh.containsKey(entity);
     }
 
     /** Those of these keys that may have a row of the entity: for a fresh one, the keys this run wrote. */
     private Collection<String> mayHaveRow(String entity, Collection<String> keys) {
-        if (!fresh.contains(entity)) return keys;
+        SeenKeys written = fresh.get(entity);
+        if (written == null) return keys;
         List<String> out = new ArrayList<>();
-        for (String k : keys) if (writtenFresh.contains(entity + '\0' + k)) out.add(k);
+        for (String k : keys) if (written.contains(k)) out.add(k);
         return out;
     }
 
@@ -171,7 +174,8 @@ public final class SyncIndex {
      */
     private void beforeWrite(String entity, Collection<String> keys) {
         markWritten(entity);
-        if (fresh.contains(entity)) for (String k : keys) writtenFresh.add(entity + '\0' + k);
+        SeenKeys written = fresh.get(entity);
+        if (written != null) for (String k : keys) written.add(k);
         if (entity.equals(USERS)) forgetRecentUsers(keys);
     }
 
