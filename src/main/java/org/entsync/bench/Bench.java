@@ -79,7 +79,16 @@ public final class Bench {
 
     /** One line of the table. ratio = millis ÷ floorMillis (null for the floors themselves). */
     public record Phase(String name, long millis, long entries, double entriesPerSecond, long rowsWritten, long changes,
-                        long peakHeapMb, long gcMillis, String floor, Double ratio, String outcome) {
+                        long peakHeapMb, long gcMillis, Cpu cpu, String floor, Double ratio, String outcome) {
+    }
+
+    /**
+     * CPU time a phase took, in ms: the whole JVM (ent-sync or the floor's client, its JIT compilers and GC
+     * included), of which the JIT compilers' time (compilation wall time, as the JVM counts it), and the local
+     * database and slapd processes ({@link ProcessCpu}; -1 when not measurable, e.g. H2 inside the JVM). Two cores
+     * give 2 000 ms of CPU per second of wall time: when the sum comes near it, the phase is CPU-bound.
+     */
+    public record Cpu(long jvm, long jit, long database, long ldap) {
     }
 
     public record Result(Map<String, Object> setup, List<Phase> phases, Map<String, Long> firstSyncRows, Map<String, Object> changesApplied) {
@@ -145,7 +154,7 @@ public final class Bench {
         Phase read = read2.millis() <= read1.millis() ? read2 : read1;
         log.printf("read floor: %d ms then %d ms%n", read1.millis(), read2.millis());
         phases.add(new Phase("floor: LDAP paged read", read.millis(), read.entries(), read.entriesPerSecond(), 0, 0, read.peakHeapMb(),
-                read.gcMillis(), null, null, "best of 2"));
+                read.gcMillis(), read.cpu(), null, null, "best of 2"));
 
         long t0 = System.nanoTime();
         try (SyncEngine engine = new SyncEngine(Path.of("routes"))) {
@@ -180,7 +189,7 @@ public final class Bench {
     }
 
     private static Phase withRatio(Phase p, String floor, long floorMillis) {
-        return new Phase(p.name(), p.millis(), p.entries(), p.entriesPerSecond(), p.rowsWritten(), p.changes(), p.peakHeapMb(), p.gcMillis(),
+        return new Phase(p.name(), p.millis(), p.entries(), p.entriesPerSecond(), p.rowsWritten(), p.changes(), p.peakHeapMb(), p.gcMillis(), p.cpu(),
                 floor, floorMillis == 0 ? null : Math.round(100.0 * p.millis() / floorMillis) / 100.0, p.outcome());
     }
 
@@ -209,7 +218,7 @@ public final class Bench {
     // ------------------------------------------------------------------------------------------ floors
 
     private Phase readFloor(BenchDirectory slapd, EntityMapping users, String[] attrs, String name) throws LDAPException {
-        HeapWatch heap = HeapWatch.start();
+        PhaseWatch heap = watch();
         long t0 = System.nanoTime();
         long n = 0;
         try (LDAPConnection c = slapd.connect()) {
@@ -225,7 +234,7 @@ public final class Bench {
             } while (cookie != null && cookie.getValueLength() > 0);
         }
         long millis = ms(t0);
-        return new Phase(name, millis, n, perSecond(n, millis), 0, 0, heap.peakMb(), heap.gcMillis(), null, null, "ok");
+        return new Phase(name, millis, n, perSecond(n, millis), 0, 0, heap.peakMb(), heap.gcMillis(), heap.cpu(), null, null, "ok");
     }
 
     /** Rows of these Moodle tables the sync writes; user contexts only (contextlevel 30). */
@@ -260,7 +269,7 @@ public final class Bench {
         long rolesN = written.getOrDefault("role_assignments", 0L);
         int batch = o.pageSize();
         long now = System.currentTimeMillis() / 1000;
-        HeapWatch heap = HeapWatch.start();
+        PhaseWatch heap = watch();
         long t0 = System.nanoTime();
         try (HikariDataSource ds = db.dataSource(1); Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
@@ -278,7 +287,7 @@ public final class Bench {
         }
         long millis = ms(t0);
         long rows = usersN + contextsN + membersN + rolesN;
-        return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, heap.peakMb(), heap.gcMillis(), null, null,
+        return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, heap.peakMb(), heap.gcMillis(), heap.cpu(), null, null,
                 usersN + " users, " + contextsN + " contexts, " + membersN + " members, " + rolesN + " roles");
     }
 
@@ -316,7 +325,7 @@ public final class Bench {
     private Phase sync(SyncEngine engine, SyncConfig cfg, String name, RunOptions options, BenchDatabase db) throws SQLException {
         System.gc();
         Map<String, Long> before = counts(db);
-        HeapWatch heap = HeapWatch.start();
+        PhaseWatch heap = watch();
         long t0 = System.nanoTime();
         RunReport r;
         try (SyncService service = new SyncService(engine)) {
@@ -325,6 +334,7 @@ public final class Bench {
         long millis = ms(t0);
         long peak = heap.peakMb();
         long gc = heap.gcMillis();
+        Cpu cpu = heap.cpu();
         Map<String, Long> after = counts(db);
         long rows = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) rows += Math.abs(e.getValue() - before.getOrDefault(e.getKey(), 0L));
@@ -338,7 +348,7 @@ public final class Bench {
         StringBuilder stages = new StringBuilder();
         r.entities.forEach((k, v) -> stages.append(k).append(' ').append(v.getStageMillis()).append("; "));
         log.println("  stage ms: " + stages);
-        return new Phase(name, millis, entries, perSecond(entries, millis), rows, r.totalChanges(), peak, gc, null, null, r.outcome);
+        return new Phase(name, millis, entries, perSecond(entries, millis), rows, r.totalChanges(), peak, gc, cpu, null, null, r.outcome);
     }
 
     /**
@@ -415,14 +425,22 @@ public final class Bench {
         b.append(String.format(Locale.ROOT, "ent-sync bench: %s people, %s schools, %s, page size %s, %s cores, max heap %s MB%n",
                 r.setup().get("people"), r.setup().get("schools"), r.setup().get("database"), r.setup().get("pageSize"),
                 r.setup().get("cores"), r.setup().get("maxHeapMb")));
-        b.append(String.format(Locale.ROOT, "%-28s %9s %10s %9s %9s %9s %7s %-12s %6s%n",
-                "phase", "wall s", "entries/s", "rows", "changes", "heap MB", "gc ms", "floor", "ratio"));
+        b.append(String.format(Locale.ROOT, "%-28s %9s %10s %9s %9s %9s %7s %-12s %6s   %s%n",
+                "phase", "wall s", "entries/s", "rows", "changes", "heap MB", "gc ms", "floor", "ratio", "cpu s: jvm (jit) db ldap"));
         for (Phase p : r.phases()) {
-            b.append(String.format(Locale.ROOT, "%-28s %9.2f %10.0f %9d %9d %9d %7d %-12s %6s%n", p.name(), p.millis() / 1000.0,
+            b.append(String.format(Locale.ROOT, "%-28s %9.2f %10.0f %9d %9d %9d %7d %-12s %6s   %s%n", p.name(), p.millis() / 1000.0,
                     p.entriesPerSecond(), p.rowsWritten(), p.changes(), p.peakHeapMb(), p.gcMillis(), p.floor() == null ? "" : p.floor(),
-                    p.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f", p.ratio())));
+                    p.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f", p.ratio()), cpu(p.cpu())));
         }
         return b.toString();
+    }
+
+    private static String cpu(Cpu c) {
+        return c == null ? "" : String.format(Locale.ROOT, "%s (%s) %s %s", seconds(c.jvm()), seconds(c.jit()), seconds(c.database()), seconds(c.ldap()));
+    }
+
+    private static String seconds(long millis) {
+        return millis < 0 ? "-" : String.format(Locale.ROOT, "%.1f", millis / 1000.0);
     }
 
     public static void writeJson(Result r, Path file) throws IOException {
@@ -439,19 +457,39 @@ public final class Bench {
         return millis == 0 ? 0 : Math.round(n * 1000.0 / millis);
     }
 
+    /** Starts watching a phase: heap, GC and CPU of the JVM, the local database server and slapd. */
+    private PhaseWatch watch() {
+        String db = switch (o.server().dialect()) {
+            case POSTGRESQL -> "postgres";
+            case MARIADB -> "mariadbd";
+            case H2 -> null; // inside the JVM
+        };
+        return new PhaseWatch(db);
+    }
+
     /**
-     * Peak heap of a phase: the heap in use, sampled every 10 ms by a thread of its own (what the JVM really
+     * What a phase cost: peak heap, the heap in use sampled every 10 ms by a thread of its own (what the JVM really
      * held, garbage included, so never above -Xmx; the sum of the pools' own peaks overstated it, eden's peak being
-     * its size), and the GC time.
+     * its size), GC time, and CPU time ({@link Cpu}).
      */
-    static final class HeapWatch {
+    static final class PhaseWatch {
         private final long gcStart;
+        private final long jvmCpuStart;
+        private final long jitStart;
+        private final String dbCommand;
+        private final long dbCpuStart;
+        private final long ldapCpuStart;
         private volatile long peak;
         private volatile boolean stopped;
         private final Thread sampler;
 
-        private HeapWatch() {
+        private PhaseWatch(String dbCommand) {
+            this.dbCommand = dbCommand;
             gcStart = gcTotal();
+            jvmCpuStart = jvmCpu();
+            jitStart = jit();
+            dbCpuStart = ProcessCpu.millis(dbCommand);
+            ldapCpuStart = ProcessCpu.millis("slapd");
             java.lang.management.MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
             peak = mem.getHeapMemoryUsage().getUsed();
             sampler = new Thread(() -> {
@@ -468,10 +506,6 @@ public final class Bench {
             sampler.start();
         }
 
-        static HeapWatch start() {
-            return new HeapWatch();
-        }
-
         long peakMb() {
             stopped = true;
             peak = Math.max(peak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
@@ -480,6 +514,25 @@ public final class Bench {
 
         long gcMillis() {
             return gcTotal() - gcStart;
+        }
+
+        Cpu cpu() {
+            return new Cpu(jvmCpu() - jvmCpuStart, jit() - jitStart, since(dbCpuStart, ProcessCpu.millis(dbCommand)),
+                    since(ldapCpuStart, ProcessCpu.millis("slapd")));
+        }
+
+        private static long since(long start, long now) {
+            return start < 0 || now < 0 ? -1 : now - start;
+        }
+
+        private static long jvmCpu() {
+            return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                    ? os.getProcessCpuTime() / 1_000_000 : -1;
+        }
+
+        private static long jit() {
+            java.lang.management.CompilationMXBean c = ManagementFactory.getCompilationMXBean();
+            return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : -1;
         }
 
         private static long gcTotal() {

@@ -38,6 +38,9 @@ class BenchSmokeTest {
                 "sync 3: 1 % changed", "sync 4: --full, no change"), names, log.toString(StandardCharsets.UTF_8));
         for (Bench.Phase p : r.phases()) {
             assertTrue(p.millis() >= 0 && p.entries() > 0 && p.peakHeapMb() > 0, p.toString());
+            // CPU accounting: the JVM always, the local PostgreSQL and slapd processes on Linux
+            assertTrue(p.cpu().jvm() > 0 && p.cpu().jit() >= 0, p.toString());
+            assertTrue(p.cpu().ldap() >= 0 && p.cpu().database() >= 0, p.toString());
             if (p.name().startsWith("sync")) {
                 assertEquals("success", p.outcome(), p.toString());
                 assertNotNull(p.ratio(), p.toString());
@@ -62,6 +65,7 @@ class BenchSmokeTest {
         for (String n : names) assertTrue(table.contains(n), table);
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals(6, j.get("phases").size());
+        assertTrue(j.get("phases").get(2).get("cpu").get("database").asLong() > 0, "the first sync made PostgreSQL work");
         assertEquals(1000, j.get("setup").get("people").asInt());
     }
 }

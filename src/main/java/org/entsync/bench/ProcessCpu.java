@@ -1,0 +1,45 @@
+package org.entsync.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU time used by the local server processes of a bench (the database, slapd), read from {@code /proc}: user +
+ * system time of every process with that command name, plus the time of its children already reaped (a
+ * PostgreSQL backend that exits is counted in the postmaster's). Linux only: -1 elsewhere, or when no such process
+ * runs here (a remote database). Ticks are taken as 1/100 s (USER_HZ on Linux).
+ */
+final class ProcessCpu {
+    private static final Path PROC = Path.of("/proc");
+
+    private ProcessCpu() {
+    }
+
+    static long millis(String command) {
+        if (command == null || !Files.isDirectory(PROC)) return -1;
+        long ticks = 0;
+        boolean found = false;
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path pid : pids) {
+                String stat;
+                try {
+                    stat = Files.readString(pid.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                if (open < 0 || close < open || !stat.substring(open + 1, close).equals(command)) continue;
+                String[] f = stat.substring(close + 2).split(" ");
+                // after the command: state(0) … utime(11) stime(12) cutime(13) cstime(14)
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                found = true;
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return found ? ticks * 10 : -1;
+    }
+}
