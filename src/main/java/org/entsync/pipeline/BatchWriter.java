@@ -69,6 +69,11 @@ final class BatchWriter {
         });
     }
 
+    /** Whether no batch is being written nor waiting. */
+    boolean idle() {
+        return slots.availablePermits() == 2;
+    }
+
     /** Waits until every batch queued so far is written (or failed), then stops the thread. */
     void finish() {
         try {

@@ -11,7 +11,8 @@ import java.util.Map;
  * Changed people of one run waiting to be mapped and written, with their fingerprints: when most people are
  * unchanged, a page holds a handful of changed ones, and writing them page by page would cost every statement of
  * every entity once per LDAP page. They are gathered until a write batch is there ({@code entsync.moodle.batchSize},
- * or the source ends), so a 1 % run of 100 000 people writes in two transactions per entity, not two hundred.
+ * a fifth of one when the writer is idle, or the source ends), so a 1 % run of 100 000 people writes in a handful of
+ * transactions per entity, not two hundred, and little is left to write when the read ends.
  * Bounded by one batch plus one page.
  */
 final class PeopleBatch {

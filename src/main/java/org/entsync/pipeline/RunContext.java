@@ -126,6 +126,11 @@ public final class RunContext {
         return writer;
     }
 
+    /** Whether the writer (and the derived writer behind it) has nothing to write: none started yet, or both idle. */
+    synchronized boolean writerIdle() {
+        return (writer == null || writer.idle()) && (derivedWriter == null || derivedWriter.idle());
+    }
+
     /** The thread that writes the batches' derived entities behind the writer (PostgreSQL). */
     synchronized BatchWriter derivedWriter(org.apache.camel.Exchange any) {
         if (derivedWriter == null) derivedWriter = new BatchWriter(this, any, "direct:derived-of-batch", "derived");

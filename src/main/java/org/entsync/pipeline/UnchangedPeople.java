@@ -81,7 +81,11 @@ public final class UnchangedPeople {
             }
         }
         run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
-        if (run.heldPeople.size() >= run.config().moodle().batchSize()) submit(exchange, run);
+        int held = run.heldPeople.size();
+        int batch = run.config().moodle().batchSize();
+        // a full batch goes; a fifth of one goes as soon as the writer has nothing to do, so that when changes are
+        // few (1 % of the people: a handful a page) they are written during the read, not left for its end
+        if (held >= batch || (held >= Math.max(1, batch / 5) && run.writerIdle())) submit(exchange, run);
     }
 
     private static Map<String, IndexRow> probe(RunContext run, List<SearchResultEntry> page) throws SQLException {
