@@ -51,6 +51,7 @@ import java.util.Map;
  * slapd, an empty Moodle schema on the chosen database, then
  * <ol>
  *   <li>the read floor: a plain RFC 2696 paged read of all the people with the attributes the sync asks for
+ *       (on a connection with ent-sync's own read options)
  *       (UnboundID, no processing; run twice, the faster counts: the first one also warms the JIT);</li>
  *   <li>the first sync (categories, users, cohorts, roles) through the real routes, in process;</li>
  *   <li>the insert floor: as many user, user-context, cohort-member and role-assignment rows as the first sync
@@ -60,14 +61,16 @@ import java.util.Map;
  *       a few removals within the guard), and a {@code --full} run with no change.</li>
  * </ol>
  * Each time is given as a ratio to its floor: first and --full runs ÷ (read + insert floor), no-change and
- * changed runs ÷ read floor. Peak heap is the largest heap in use sampled every 10 ms during the phase.
+ * changed runs ÷ read floor. The no-change and changed runs are made {@code repeat} times, each right after a read
+ * floor of its own (the machine's speed varies from one minute to the next): the table gives the run whose ratio
+ * is the median, the JSON every pair. Peak heap is the largest heap in use sampled every 10 ms during the phase.
  */
 public final class Bench {
     static final String SUFFIX = GeneratorOptions.DEFAULT_SUFFIX;
     static final String FLOOR_PREFIX = "fl_";
 
     public record Options(int people, int schoolSize, long seed, BenchDatabase.Server server, Path workDir, Path out,
-                          int pageSize, double changeShare, Map<String, String> settings, boolean keep) {
+                          int pageSize, double changeShare, Map<String, String> settings, boolean keep, int repeat) {
         public int schools() {
             return Math.max(1, Math.round((float) people / schoolSize));
         }
@@ -84,14 +87,19 @@ public final class Bench {
 
     /**
      * CPU time a phase took, in ms: the whole JVM (ent-sync or the floor's client, its JIT compilers and GC
-     * included), of which the JIT compilers' time (compilation wall time, as the JVM counts it), and the local
+     * included), of which its JIT compiler threads (a fresh JVM compiles ent-sync's code during the first sync), the local
      * database and slapd processes ({@link ProcessCpu}; -1 when not measurable, e.g. H2 inside the JVM). Two cores
      * give 2 000 ms of CPU per second of wall time: when the sum comes near it, the phase is CPU-bound.
      */
     public record Cpu(long jvm, long jit, long database, long ldap) {
     }
 
-    public record Result(Map<String, Object> setup, List<Phase> phases, Map<String, Long> firstSyncRows, Map<String, Object> changesApplied) {
+    public record Result(Map<String, Object> setup, List<Phase> phases, Map<String, Long> firstSyncRows, Map<String, Object> changesApplied,
+                         Map<String, List<Paired>> repeats) {
+    }
+
+    /** One repetition of a differential run: the read floor taken right before it, the run, their ratio. */
+    public record Paired(long floorMillis, long millis, double ratio) {
     }
 
     private final Options o;
@@ -169,18 +177,46 @@ public final class Bench {
             long floorFull = read.millis() + insert.millis();
             phases.add(withRatio(first, "read+insert", floorFull));
 
-            Phase same = sync(engine, cfg, "sync 2: no change", new RunOptions(entities, false, false, false, "bench"), db);
-            phases.add(withRatio(same, "read", read.millis()));
+            Map<String, List<Paired>> repeats = new LinkedHashMap<>();
+            RunOptions differential = new RunOptions(entities, false, false, false, "bench");
+            List<Phase[]> same = new ArrayList<>();
+            for (int i = 0; i < o.repeat(); i++) {
+                Phase floor = readFloor(slapd, users, attrs, "read floor");
+                same.add(new Phase[]{floor, sync(engine, cfg, "sync 2: no change", differential, db)});
+            }
+            phases.add(median(same, repeats));
 
-            Map<String, Object> changes = changePeople(slapd, users);
-            Phase changed = sync(engine, cfg, String.format(Locale.ROOT, "sync 3: %s %% changed", fmtShare(o.changeShare())),
-                    new RunOptions(entities, false, false, false, "bench"), db);
-            phases.add(withRatio(changed, "read", read.millis()));
+            Map<String, Object> changes = null;
+            List<Phase[]> changed = new ArrayList<>();
+            for (int i = 0; i < o.repeat(); i++) {
+                changes = changePeople(slapd, users);
+                Phase floor = readFloor(slapd, users, attrs, "read floor");
+                changed.add(new Phase[]{floor, sync(engine, cfg, String.format(Locale.ROOT, "sync 3: %s %% changed", fmtShare(o.changeShare())), differential, db)});
+            }
+            phases.add(median(changed, repeats));
 
             Phase full = sync(engine, cfg, "sync 4: --full, no change", new RunOptions(entities, true, false, false, "bench"), db);
             phases.add(withRatio(full, "read+insert", floorFull));
-            return new Result(setup, phases, written, changes);
+            return new Result(setup, phases, written, changes, repeats);
         }
+    }
+
+    /** The run of these (floor, run) pairs whose ratio is the median (the lower one of an even count), each pair recorded. */
+    private Phase median(List<Phase[]> pairs, Map<String, List<Paired>> repeats) {
+        List<Phase> rated = new ArrayList<>();
+        List<Paired> recorded = new ArrayList<>();
+        for (Phase[] p : pairs) {
+            Phase r = withRatio(p[1], pairs.size() == 1 ? "read" : "read, median", p[0].millis());
+            rated.add(r);
+            recorded.add(new Paired(p[0].millis(), p[1].millis(), r.ratio() == null ? 0 : r.ratio()));
+        }
+        repeats.put(pairs.get(0)[1].name(), recorded);
+        rated.sort(java.util.Comparator.comparingDouble(p -> p.ratio() == null ? 0 : p.ratio()));
+        Phase m = rated.get((rated.size() - 1) / 2);
+        if (pairs.size() > 1) {
+            log.printf("%s: ratios %s, median %.2f%n", m.name(), rated.stream().map(p -> String.valueOf(p.ratio())).toList(), m.ratio());
+        }
+        return m;
     }
 
     private static String fmtShare(double share) {
@@ -221,7 +257,7 @@ public final class Bench {
         PhaseWatch heap = watch();
         long t0 = System.nanoTime();
         long n = 0;
-        try (LDAPConnection c = slapd.connect()) {
+        try (LDAPConnection c = slapd.connect(org.entsync.ldap.LdapConnector.bulkReadOptions())) {
             ASN1OctetString cookie = null;
             do {
                 SearchRequest req = new SearchRequest(users.sourceBase(), users.sourceOneLevel() ? SearchScope.ONE : SearchScope.SUB,
@@ -531,8 +567,7 @@ public final class Bench {
         }
 
         private static long jit() {
-            java.lang.management.CompilationMXBean c = ManagementFactory.getCompilationMXBean();
-            return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : -1;
+            return ProcessCpu.jitMillis();
         }
 
         private static long gcTotal() {

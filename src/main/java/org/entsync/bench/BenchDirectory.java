@@ -312,6 +312,11 @@ public final class BenchDirectory implements AutoCloseable {
         return new LDAPConnection("127.0.0.1", port, bindDn(), PASSWORD);
     }
 
+    /** A connection with these options (the read floor reads with ent-sync's own, {@code LdapConnector.bulkReadOptions}). */
+    public LDAPConnection connect(com.unboundid.ldap.sdk.LDAPConnectionOptions options) throws LDAPException {
+        return new LDAPConnection(options, "127.0.0.1", port, bindDn(), PASSWORD);
+    }
+
     /** Graceful stop (SIGTERM), waiting for slapd to exit. */
     public void stop() {
         if (process == null) return;

@@ -17,6 +17,31 @@ final class ProcessCpu {
     private ProcessCpu() {
     }
 
+    /**
+     * CPU time of this JVM's JIT compiler threads (C1, C2) so far, or -1 off Linux. A compiler thread the JVM
+     * stopped meanwhile is no longer counted (with two cores HotSpot keeps one of each).
+     */
+    static long jitMillis() {
+        Path tasks = Path.of("/proc/self/task");
+        if (!Files.isDirectory(tasks)) return -1;
+        long ticks = 0;
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path t : threads) {
+                try {
+                    if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) continue; // "C1 CompilerThre", "C2 CompilerThre"
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException gone) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return ticks * 10;
+    }
+
     static long millis(String command) {
         if (command == null || !Files.isDirectory(PROC)) return -1;
         long ticks = 0;

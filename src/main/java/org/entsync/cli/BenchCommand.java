@@ -57,6 +57,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the database and the work folder afterwards.")
     boolean keep;
 
+    @Option(names = "--repeat", defaultValue = "3", description = "Runs of the no-change and the changed phase, each after a read floor of "
+            + "its own; the table gives the median ratio (default ${DEFAULT-VALUE}).")
+    int repeat;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra ent-sync setting for the measured runs, e.g. --set entsync.ldap.pageSize=1000.")
     Map<String, String> set = new LinkedHashMap<>();
 
@@ -68,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
         Path dir = work != null ? work : Files.createTempDirectory("entsync-bench-");
         Map<String, String> settings = new LinkedHashMap<>();
         set.forEach((k, v) -> settings.put(k.startsWith("entsync.") ? k : "entsync." + k, v));
-        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep);
+        if (repeat < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeat must be at least 1");
+        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat);
         try {
             Bench.Result r = new Bench(o, System.err).run();
             System.out.print(Bench.table(r));

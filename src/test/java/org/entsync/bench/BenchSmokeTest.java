@@ -28,7 +28,7 @@ class BenchSmokeTest {
         BenchDirectory.requireAvailable();
         Path json = work.resolve("bench.json");
         Bench.Options o = new Bench.Options(1000, 2000, 8L, BenchDatabase.Server.defaults(Dialect.POSTGRESQL), work.resolve("w"), json,
-                100, 0.01, Map.of(), false);
+                100, 0.01, Map.of(), false, 2);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Bench.Result r = new Bench(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         Bench.writeJson(r, json);
@@ -65,6 +65,8 @@ class BenchSmokeTest {
         for (String n : names) assertTrue(table.contains(n), table);
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals(6, j.get("phases").size());
+        assertEquals(2, j.get("repeats").get("sync 2: no change").size(), "each differential run made twice, each with its own floor");
+        assertEquals(2, j.get("repeats").get("sync 3: 1 % changed").size());
         assertTrue(j.get("phases").get(2).get("cpu").get("database").asLong() > 0, "the first sync made PostgreSQL work");
         assertEquals(1000, j.get("setup").get("people").asInt());
     }
