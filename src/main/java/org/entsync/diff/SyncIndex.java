@@ -140,8 +140,8 @@ public final class SyncIndex {
      */
     public void findFresh(Connection c, Collection<String> entities) throws SQLException {
         java.util.Set<String> found = new java.util.HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ?")) {
-            ps.setMaxRows(1);
+        // LIMIT, not setMaxRows: PostgreSQL planned a bitmap scan of all the entity's rows (~5 ms each at 100 000)
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? LIMIT 1")) {
             for (String e : entities) {
                 Sql.bind(ps, instance, e);
                 try (ResultSet rs = ps.executeQuery()) {

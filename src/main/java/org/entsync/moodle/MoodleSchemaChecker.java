@@ -38,6 +38,10 @@ public final class MoodleSchemaChecker {
         List<String> problems = new ArrayList<>();
         try {
             Map<String, String> tables = tablesByLowerName(c);
+            // the prefix as the database spells it (H2 keeps unquoted names in upper case)
+            String anyTable = requiredColumnsByTable.keySet().stream().map(t -> tables.get((p + t).toLowerCase(Locale.ROOT)))
+                    .filter(java.util.Objects::nonNull).findFirst().orElse(p);
+            Map<String, Set<String>> columns = columnsLower(c, anyTable.substring(0, p.length()));
             for (Map.Entry<String, Set<String>> e : requiredColumnsByTable.entrySet()) {
                 String wanted = (p + e.getKey()).toLowerCase(Locale.ROOT);
                 String actual = tables.get(wanted);
@@ -45,7 +49,7 @@ public final class MoodleSchemaChecker {
                     problems.add("table " + wanted + " is missing");
                     continue;
                 }
-                Set<String> present = columnsLower(c, actual);
+                Set<String> present = columns.getOrDefault(actual, Set.of());
                 for (String col : e.getValue()) {
                     if (!present.contains(col.toLowerCase(Locale.ROOT))) {
                         problems.add("column " + wanted + "." + col.toLowerCase(Locale.ROOT) + " is missing");
@@ -132,17 +136,16 @@ public final class MoodleSchemaChecker {
         return out;
     }
 
-    private static Set<String> columnsLower(Connection c, String actualTable) throws SQLException {
+    /** The columns (lower case) of every table whose name starts with the prefix, by actual table name: one metadata query. */
+    private static Map<String, Set<String>> columnsLower(Connection c, String prefix) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
-        Set<String> cols = new LinkedHashSet<>();
-        try (ResultSet rs = md.getColumns(c.getCatalog(), currentSchema(c), escape(md, actualTable), "%")) {
+        Map<String, Set<String>> out = new HashMap<>();
+        try (ResultSet rs = md.getColumns(c.getCatalog(), currentSchema(c), escape(md, prefix) + "%", "%")) {
             while (rs.next()) {
-                if (actualTable.equals(rs.getString("TABLE_NAME"))) {
-                    cols.add(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
-                }
+                out.computeIfAbsent(rs.getString("TABLE_NAME"), t -> new LinkedHashSet<>()).add(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
             }
         }
-        return cols;
+        return out;
     }
 
     private static String currentSchema(Connection c) {
