@@ -39,10 +39,10 @@ public final class SyncIndex {
     private final java.util.Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * Per written entity, its active rows, counted for all of them in one query (one COUNT per entity took ~60 ms
-     * each at 100 000 people), when the guard needs a count no scan gave; see {@link #removalCounts}.
+     * Per written entity, its active rows and those of them no write of this run touched (lastseen &lt; run), counted
+     * for all of them in one scan (one COUNT per entity took ~60 ms each at 100 000 people); see {@link #removalCounts}.
      */
-    private volatile Map<String, Long> removalCounts = Map.of();
+    private volatile Map<String, long[]> removalCounts = Map.of();
     private volatile long removalCountsRunId = -1;
     private final java.util.Set<String> writtenSinceRemovalCounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -427,55 +427,29 @@ public final class SyncIndex {
     public List<IndexRow> unseen(Connection c, String entity, long runId, String state) throws SQLException {
         SeenKeys seen = seenRunId == runId ? seenInRun.get(entity) : null;
         String where = " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ?";
-        if (IndexRow.ACTIVE.equals(state)) {
-            // no row when the run began: every row there is was written by this run (lastseen = run)
-            if (fresh(entity)) return new ArrayList<>();
-            // the usual case, an entity this run did not write and nothing left the directory: as many active rows
-            // as keys remembered unchanged, so all were seen (not when failed keys, any row or none, were remembered)
-            if (seen != null && !seen.hasOthers() && countsRunId == runId && !written.contains(entity)
-                    && activeAtStart.getOrDefault(entity, 0L) == seen.size()) return new ArrayList<>();
-            if (seen != null && seen.size() > 0) return scanActive(c, entity, runId, seen, where);
+        // the usual case, nothing left the directory: as many such rows as keys remembered unchanged (each one of
+        // them: active, lastseen < run), so all were seen. Not when failed keys (any row or none) were remembered.
+        if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers()) {
+            if (counts(c, entity, runId)[1] == seen.size()) return new ArrayList<>(); // [1]: active rows no write of this run touched
         }
-        return readRows(c, where, instance, entity, state, runId);
-    }
-
-    /**
-     * Most active rows were seen: one scan of their keys (not their hashes) gives the candidates, read in full
-     * afterwards, and the entity's counts for the guard ({@link #counts}). A count first (one GROUP BY over every
-     * written entity, ~85 ms at 100 000 people) cost as much as the scans it was meant to spare, and was followed
-     * by them whenever someone had left.
-     */
-    private List<IndexRow> scanActive(Connection c, String entity, long runId, SeenKeys seen, String where) throws SQLException {
+        if (seen == null || seen.size() == 0) return readRows(c, where, instance, entity, state, runId);
+        // most rows were seen: their keys alone are streamed (not their hashes), the few others read in full
         List<String> keys = new ArrayList<>();
-        long active = 0;
-        synchronized (scanned) {
-            scanned.remove(entity);
-            writtenSinceScan.remove(entity); // a write during the scan leaves its count unknown
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT ekey, lastseen FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND state = ?")) {
-            Sql.bind(ps, instance, entity, IndexRow.ACTIVE);
+        try (PreparedStatement ps = c.prepareStatement("SELECT ekey FROM " + sql.t(TABLE) + where)) {
+            Sql.bind(ps, instance, entity, state, runId);
             ps.setFetchSize(5000);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    active++;
-                    if (rs.getLong(2) >= runId) continue;
                     String k = rs.getString(1);
                     if (!seen.contains(k)) keys.add(k);
                 }
             }
         }
-        synchronized (scanned) {
-            if (!writtenSinceScan.contains(entity)) scanned.put(entity, new long[]{active, runId});
-        }
         List<IndexRow> out = new ArrayList<>();
         Sql.queryIn(c, "SELECT " + ROW_COLUMNS + " FROM " + sql.t(TABLE) + where + " AND ekey IN " + Sql.IN_LIST, keys, rs -> out.add(row(rs)),
-                instance, entity, IndexRow.ACTIVE, runId);
+                instance, entity, state, runId);
         return out;
     }
-
-    /** {active rows, run id} of the entities scanned by {@link #scanActive} and not written since. */
-    private final Map<String, long[]> scanned = new HashMap<>();
-    private final java.util.Set<String> writtenSinceScan = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private List<IndexRow> readRows(Connection c, String where, Object... args) throws SQLException {
         List<IndexRow> out = new ArrayList<>();
@@ -496,31 +470,31 @@ public final class SyncIndex {
     }
 
     /**
-     * Active rows of the entity now: for an entity this run never wrote, its active rows at the start; for one
-     * {@link #scanActive} has just scanned, that scan's; otherwise from {@link #removalCounts}.
+     * {active, active with lastseen &lt; run} of the entity: for an entity this run never wrote, both are its active
+     * rows at the start; otherwise from {@link #removalCounts}.
      */
-    private long counts(Connection c, String entity, long runId) throws SQLException {
-        if (countsRunId == runId && !written.contains(entity)) return activeAtStart.getOrDefault(entity, 0L);
-        synchronized (scanned) {
-            long[] s = scanned.get(entity);
-            if (s != null && s[1] == runId) return s[0];
+    private long[] counts(Connection c, String entity, long runId) throws SQLException {
+        if (countsRunId == runId && !written.contains(entity)) {
+            long n = activeAtStart.getOrDefault(entity, 0L);
+            return new long[]{n, n};
         }
         return removalCounts(c, entity, runId);
     }
 
     /**
-     * Active rows of a written entity, from one count of every entity written so far in this run (an index range
-     * when only a small one was); counted again once the entity was written since.
+     * {active, active with lastseen &lt; run} of a written entity, from one scan of every entity written so far in
+     * this run (an index range when only a small one was); scanned again once the entity was written since.
      */
-    private synchronized long removalCounts(Connection c, String entity, long runId) throws SQLException {
+    private synchronized long[] removalCounts(Connection c, String entity, long runId) throws SQLException {
         if (removalCountsRunId != runId || writtenSinceRemovalCounts.contains(entity) || !removalCounts.containsKey(entity)) {
-            writtenSinceRemovalCounts.clear(); // before the count: a write during it marks its entity again
+            writtenSinceRemovalCounts.clear(); // before the scan: a write during it marks its entity again
             List<String> entities = new ArrayList<>(written);
             if (!entities.contains(entity)) entities.add(entity);
-            Map<String, Long> counts = new HashMap<>();
-            Sql.queryIn(c, "SELECT entity, COUNT(*) FROM " + sql.t(TABLE) + " WHERE instance = ? AND state = ? AND entity IN " + Sql.IN_LIST
-                    + " GROUP BY entity", entities, rs -> counts.put(rs.getString(1), rs.getLong(2)), instance, IndexRow.ACTIVE);
-            entities.forEach(e -> counts.putIfAbsent(e, 0L));
+            Map<String, long[]> counts = new HashMap<>();
+            Sql.queryIn(c, "SELECT entity, COUNT(*), SUM(CASE WHEN lastseen < ? THEN 1 ELSE 0 END) FROM " + sql.t(TABLE)
+                            + " WHERE instance = ? AND state = ? AND entity IN " + Sql.IN_LIST + " GROUP BY entity", entities,
+                    rs -> counts.put(rs.getString(1), new long[]{rs.getLong(2), rs.getLong(3)}), runId, instance, IndexRow.ACTIVE);
+            entities.forEach(e -> counts.putIfAbsent(e, new long[2]));
             removalCounts = counts;
             removalCountsRunId = runId;
         }
@@ -530,15 +504,11 @@ public final class SyncIndex {
     private void markWritten(String entity) {
         written.add(entity);
         writtenSinceRemovalCounts.add(entity);
-        synchronized (scanned) {
-            scanned.remove(entity);
-            writtenSinceScan.add(entity);
-        }
     }
 
     /** Active rows of the entity now, counted for this run's removals (see {@link #removalCounts}). */
     public long countActive(Connection c, String entity, long runId) throws SQLException {
-        return counts(c, entity, runId);
+        return counts(c, entity, runId)[0];
     }
 
     public long countActive(Connection c, String entity) throws SQLException {
