@@ -427,6 +427,8 @@ public final class SyncIndex {
     public List<IndexRow> unseen(Connection c, String entity, long runId, String state) throws SQLException {
         SeenKeys seen = seenRunId == runId ? seenInRun.get(entity) : null;
         String where = " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ?";
+        // no row when the run began (a first sync): every row there is was written by this run (lastseen = run)
+        if (IndexRow.ACTIVE.equals(state) && fresh(entity)) return new ArrayList<>();
         // the usual case, nothing left the directory: as many such rows as keys remembered unchanged (each one of
         // them: active, lastseen < run), so all were seen. Not when failed keys (any row or none) were remembered.
         if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers()) {

@@ -83,6 +83,7 @@ class SyncIndexTest {
             // a row the run did not write through the index: a fresh entity cannot have it, so it is not asked for
             insertBehindTheIndex(c, "other-school", "users", "d");
             assertEquals(List.of("b", "c"), keys(List.copyOf(run.probe(c, "users", List.of("b", "c", "d", "e")).values())));
+            assertEquals(List.of(), keys(run.unseen(c, "users", 2)), "a fresh entity holds only rows this run wrote: no removal to look for");
 
             SyncIndex next = new SyncIndex(new Sql(dialect, "mdl_"), "other-school");
             next.findFresh(c, List.of("users", "groups"));
