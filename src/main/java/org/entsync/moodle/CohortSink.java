@@ -289,6 +289,19 @@ public final class CohortSink {
     /** Those of these cohorts that still have members ent-sync added. */
     public Set<Long> withMembers(Connection c, List<Long> cohortIds) throws SQLException {
         Set<Long> out = new HashSet<>();
+        if (target.sql().dialect() == Dialect.POSTGRESQL && !cohortIds.isEmpty()) {
+            // one index lookup per cohort: DISTINCT read every membership of them (~64 ms for the 2 000 cohorts of
+            // 100 000 people, on the tail of every run where someone left)
+            try (PreparedStatement ps = c.prepareStatement(target.sql().q("SELECT id FROM unnest(?) AS id WHERE EXISTS "
+                    + "(SELECT 1 FROM {entsync_member} em WHERE em.instance = ? AND em.cohortid = id)"))) {
+                ps.setArray(1, c.createArrayOf("bigint", cohortIds.toArray()));
+                ps.setString(2, target.instance());
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getLong(1));
+                }
+            }
+            return out;
+        }
         Sql.queryIn(c, target.sql().q("SELECT DISTINCT cohortid FROM {entsync_member} WHERE instance = ? AND cohortid IN " + Sql.IN_LIST), cohortIds,
                 rs -> out.add(rs.getLong(1)), target.instance());
         return out;

@@ -206,6 +206,7 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(1, count("SELECT COUNT(*) FROM {p}cohort WHERE idnumber = ?", idnumber), "kept by the default policy");
         assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE c.idnumber = ?", idnumber), "and emptied");
         assertTrue(r.entities.get("cohorts").getChanges().stream().anyMatch(ch -> ch.key().equals(idnumber) && ch.action().equals("kept")));
+        assertEquals(1, r.entities.get("cohorts").get(Count.kept), "only that one: the others still have members");
         assertEquals(moved, r.entities.get("cohort-members").get(Count.removed));
     }
 
