@@ -503,7 +503,16 @@ public final class SyncIndex {
         return removalCounts.get(entity);
     }
 
+    /** How many times this run has written the entity's index rows so far (to tell whether a result read earlier still holds). */
+    public long writeCount(String entity) {
+        java.util.concurrent.atomic.AtomicLong n = writes.get(entity);
+        return n == null ? 0 : n.get();
+    }
+
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> writes = new java.util.concurrent.ConcurrentHashMap<>();
+
     private void markWritten(String entity) {
+        writes.computeIfAbsent(entity, e -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
         written.add(entity);
         writtenSinceRemovalCounts.add(entity);
     }

@@ -32,10 +32,16 @@ public final class RemovalStage {
         long t0 = System.nanoTime();
         String records = RunOptions.indexEntityOf(entity);
         EntityReport report = run.report(records);
+        if (!entity.equals(CategorySink.ENTITY) && report.isExtractionComplete()) {
+            // the people source is read: every removal candidate of its entities can be looked for at once
+            List<String> people = new java.util.ArrayList<>(List.of(UnchangedPeople.ENTITY));
+            run.options().entities().stream().filter(e -> !e.equals(CategorySink.ENTITY)).map(RunOptions::indexEntityOf).forEach(people::add);
+            run.computeUnseenAhead(people);
+        }
         try (Connection c = run.target().connection()) {
             if (entity.equals("cohorts")) releaseOtherYears(run, c);
             if (entity.equals(UserSink.ENTITY)) forgetGonePeople(run, c, report);
-            List<IndexRow> unseen = run.target().index().unseen(c, records, run.runId());
+            List<IndexRow> unseen = run.unseen(c, records);
             if (guarded(run, c, entity, records, report, unseen)) {
                 long now = run.nowSeconds();
                 List<String> keys = unseen.stream().map(IndexRow::key).toList();
@@ -92,7 +98,7 @@ public final class RemovalStage {
     /** People fingerprints of entries no longer in the directory: they would never be probed again. */
     private static void forgetGonePeople(RunContext run, Connection c, EntityReport report) throws SQLException {
         if (!report.isExtractionComplete() || run.options().dryRun()) return;
-        List<IndexRow> gone = run.target().index().unseen(c, UnchangedPeople.ENTITY, run.runId());
+        List<IndexRow> gone = run.unseen(c, UnchangedPeople.ENTITY);
         if (!gone.isEmpty()) run.target().index().delete(c, UnchangedPeople.ENTITY, gone.stream().map(IndexRow::key).toList());
     }
 
