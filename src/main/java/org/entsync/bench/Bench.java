@@ -358,7 +358,7 @@ public final class Bench {
 
     // ------------------------------------------------------------------------------------------ ent-sync
 
-    private Phase sync(SyncEngine engine, SyncConfig cfg, String name, RunOptions options, BenchDatabase db) throws SQLException {
+    private Phase sync(SyncEngine engine, SyncConfig cfg, String name, RunOptions options, BenchDatabase db) throws SQLException, InterruptedException {
         System.gc();
         Map<String, Long> before = counts(db);
         PhaseWatch heap = watch();
@@ -370,6 +370,7 @@ public final class Bench {
         long millis = ms(t0);
         long peak = heap.peakMb();
         long gc = heap.gcMillis();
+        Thread.sleep(300); // the run closed its pool: its database backends exit and are reaped (their CPU goes to the postmaster)
         Cpu cpu = heap.cpu();
         Map<String, Long> after = counts(db);
         long rows = 0;
