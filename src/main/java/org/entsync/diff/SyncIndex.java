@@ -36,7 +36,9 @@ public final class SyncIndex {
      */
     private volatile Map<String, Long> activeAtStart = Map.of();
     private volatile long countsRunId = -1;
-    private final java.util.Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Index writes per entity so far: which entities this run wrote, and whether a count or scan read before still holds. */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> writes = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Per written entity, its active rows and those of them no write of this run touched (lastseen &lt; run), counted
@@ -44,7 +46,8 @@ public final class SyncIndex {
      */
     private volatile Map<String, long[]> removalCounts = Map.of();
     private volatile long removalCountsRunId = -1;
-    private final java.util.Set<String> writtenSinceRemovalCounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** {@link #writeCount} of each counted entity just before the count: a write since then makes it count again. */
+    private volatile Map<String, Long> removalCountsWrites = Map.of();
 
     /**
      * Entities with no row of this instance when the run began (a first sync), each with the keys this run has
@@ -139,19 +142,17 @@ public final class SyncIndex {
      * writes any: their probes then skip the keys the run has not written (see {@link #fresh}).
      */
     public void findFresh(Connection c, Collection<String> entities) throws SQLException {
-        java.util.Set<String> found = new java.util.HashSet<>();
+        Map<String, SeenKeys> found = new HashMap<>();
         // LIMIT, not setMaxRows: PostgreSQL planned a bitmap scan of all the entity's rows (~5 ms each at 100 000)
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? LIMIT 1")) {
             for (String e : entities) {
                 Sql.bind(ps, instance, e);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) found.add(e);
+                    if (!rs.next()) found.put(e, new SeenKeys());
                 }
             }
         }
-        Map<String, SeenKeys> written = new HashMap<>();
-        for (String e : found) written.put(e, new SeenKeys());
-        fresh = Map.copyOf(written);
+        fresh = Map.copyOf(found);
     }
 
     /** Whether the entity had no row when the run began ({@link #findFresh}). */
@@ -181,7 +182,7 @@ public final class SyncIndex {
 
     /** Whether this run wrote (or began to write) index rows of this entity. */
     public boolean wroteInRun(String entity) {
-        return written.contains(entity);
+        return writeCount(entity) > 0;
     }
 
     /**
@@ -476,7 +477,7 @@ public final class SyncIndex {
      * rows at the start; otherwise from {@link #removalCounts}.
      */
     private long[] counts(Connection c, String entity, long runId) throws SQLException {
-        if (countsRunId == runId && !written.contains(entity)) {
+        if (countsRunId == runId && writeCount(entity) == 0) {
             long n = activeAtStart.getOrDefault(entity, 0L);
             return new long[]{n, n};
         }
@@ -488,16 +489,18 @@ public final class SyncIndex {
      * this run (an index range when only a small one was); scanned again once the entity was written since.
      */
     private synchronized long[] removalCounts(Connection c, String entity, long runId) throws SQLException {
-        if (removalCountsRunId != runId || writtenSinceRemovalCounts.contains(entity) || !removalCounts.containsKey(entity)) {
-            writtenSinceRemovalCounts.clear(); // before the scan: a write during it marks its entity again
-            List<String> entities = new ArrayList<>(written);
+        if (removalCountsRunId != runId || !removalCounts.containsKey(entity) || removalCountsWrites.get(entity) != writeCount(entity)) {
+            List<String> entities = new ArrayList<>(writes.keySet());
             if (!entities.contains(entity)) entities.add(entity);
+            Map<String, Long> before = new HashMap<>(); // before the scan: a write during it makes its entity count again
+            entities.forEach(e -> before.put(e, writeCount(e)));
             Map<String, long[]> counts = new HashMap<>();
             Sql.queryIn(c, "SELECT entity, COUNT(*), SUM(CASE WHEN lastseen < ? THEN 1 ELSE 0 END) FROM " + sql.t(TABLE)
                             + " WHERE instance = ? AND state = ? AND entity IN " + Sql.IN_LIST + " GROUP BY entity", entities,
                     rs -> counts.put(rs.getString(1), new long[]{rs.getLong(2), rs.getLong(3)}), runId, instance, IndexRow.ACTIVE);
             entities.forEach(e -> counts.putIfAbsent(e, new long[2]));
             removalCounts = counts;
+            removalCountsWrites = before;
             removalCountsRunId = runId;
         }
         return removalCounts.get(entity);
@@ -509,12 +512,8 @@ public final class SyncIndex {
         return n == null ? 0 : n.get();
     }
 
-    private final Map<String, java.util.concurrent.atomic.AtomicLong> writes = new java.util.concurrent.ConcurrentHashMap<>();
-
     private void markWritten(String entity) {
         writes.computeIfAbsent(entity, e -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
-        written.add(entity);
-        writtenSinceRemovalCounts.add(entity);
     }
 
     /** Active rows of the entity now, counted for this run's removals (see {@link #removalCounts}). */
