@@ -29,9 +29,7 @@ final class ProcessCpu {
             for (Path t : threads) {
                 try {
                     if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) continue; // "C1 CompilerThre", "C2 CompilerThre"
-                    String stat = Files.readString(t.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks += ticks(Files.readString(t.resolve("stat")), false);
                 } catch (IOException gone) {
                     // the thread ended
                 }
@@ -40,6 +38,14 @@ final class ProcessCpu {
             return -1;
         }
         return ticks * 10;
+    }
+
+    /** User + system ticks of a {@code stat} line, with those of the reaped children or not. */
+    private static long ticks(String stat, boolean withChildren) {
+        // after the command: state(0) … utime(11) stime(12) cutime(13) cstime(14)
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return withChildren ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
     }
 
     static long millis(String command) {
@@ -57,9 +63,7 @@ final class ProcessCpu {
                 int open = stat.indexOf('(');
                 int close = stat.lastIndexOf(')');
                 if (open < 0 || close < open || !stat.substring(open + 1, close).equals(command)) continue;
-                String[] f = stat.substring(close + 2).split(" ");
-                // after the command: state(0) … utime(11) stime(12) cutime(13) cstime(14)
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                ticks += ticks(stat, true);
                 found = true;
             }
         } catch (IOException e) {

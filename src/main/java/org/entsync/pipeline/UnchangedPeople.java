@@ -66,7 +66,7 @@ public final class UnchangedPeople {
         }
         if (outOfScope + filtered > 0) {
             run.target().index().rememberSeenHashes(ENTITY, noRecordDns, outOfScope + filtered, run.runId());
-            EntityReport users = run.report(RunOptions.indexEntityOf("users"));
+            EntityReport users = run.report("users");
             users.add(EntityReport.Count.outOfScope, outOfScope);
             users.add(EntityReport.Count.filtered, filtered);
         }
