@@ -297,7 +297,7 @@ public final class Bench {
      * Inserts as many user, user-context, cohort-member and role-assignment rows as the first sync wrote into the
      * scratch copy of the schema: plain prepared statements, batches of one page, one transaction per batch.
      */
-    private Phase insertFloor(BenchDatabase db, Map<String, Long> written) throws SQLException {
+    private Phase insertFloor(BenchDatabase db, Map<String, Long> written) throws SQLException, InterruptedException {
         db.install(FLOOR_PREFIX);
         long usersN = written.getOrDefault("user", 0L);
         long contextsN = written.getOrDefault("context(user)", 0L);
@@ -322,8 +322,11 @@ public final class Bench {
                     Sql4.bind(ps, 5, 1 + i % 997, 1000 + i, now));
         }
         long millis = ms(t0);
+        long peak = heap.peakMb();
+        long gc = heap.gcMillis();
+        Thread.sleep(300); // as after a sync: the pool's backend exits, and its CPU is counted in the postmaster's
         long rows = usersN + contextsN + membersN + rolesN;
-        return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, heap.peakMb(), heap.gcMillis(), heap.cpu(), null, null,
+        return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, peak, gc, heap.cpu(), null, null,
                 usersN + " users, " + contextsN + " contexts, " + membersN + " members, " + rolesN + " roles");
     }
 
@@ -363,6 +366,7 @@ public final class Bench {
         Map<String, Long> before = counts(db);
         PhaseWatch heap = watch();
         long t0 = System.nanoTime();
+        long wallStart = System.currentTimeMillis();
         RunReport r;
         try (SyncService service = new SyncService(engine)) {
             r = service.run(service.prepare(cfg, options));
@@ -385,12 +389,13 @@ public final class Bench {
         StringBuilder stages = new StringBuilder();
         r.entities.forEach((k, v) -> stages.append(k).append(' ').append(v.getStageMillis()).append("; "));
         log.println("  stage ms: " + stages);
+        log.println("  timeline ms: " + r.timeline + " (run object made " + (r.startedAt - wallStart) + " ms after the phase began)");
         return new Phase(name, millis, entries, perSecond(entries, millis), rows, r.totalChanges(), peak, gc, cpu, null, null, r.outcome);
     }
 
     /**
      * Changes a share of the people in LDAP: every k-th person (k = 1/share) gets a new given name, one in four of
-     * those that are students moves to another class of the same school, and one in twenty is deleted.
+     * those that are students moves to another class of the same school, and one in 21 is deleted.
      */
     private Map<String, Object> changePeople(BenchDirectory slapd, EntityMapping users) throws LDAPException {
         int every = (int) Math.max(1, Math.round(1 / o.changeShare()));
@@ -423,7 +428,10 @@ public final class Bench {
             int students = 0;
             for (int i = 0; i < picked.size(); i++) {
                 SearchResultEntry e = picked.get(i);
-                if (i % 20 == 19) {
+                // one in 21, not 20: the people picked sit at the same 20 places of every school (students first, then
+                // teachers, staff, parents), so one in 20 deleted the same place everywhere, a parent, whom no instance
+                // syncs; one in 21 walks through the places and deletes students, teachers and staff as well
+                if (i % 21 == 20) {
                     c.delete(e.getDN());
                     deleted++;
                     continue;

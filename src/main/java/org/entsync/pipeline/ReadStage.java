@@ -50,6 +50,7 @@ public final class ReadStage {
         for (RunContext r : farm.getActiveRuns()) {
             r.report("structures").add(EntityReport.Count.read, farm.structures().size());
             r.report("structures").time("read", System.currentTimeMillis() - t0);
+            r.report().milestone("structures read");
         }
         LOG.info("{} structures read", farm.structures().size());
     }
@@ -86,7 +87,9 @@ public final class ReadStage {
 
     /** The end of a source's read (for the progress line). */
     public void finished(@ExchangeProperty("farm") FarmRun farm, @Header("source") String source) {
-        if (!source.equals("structures")) farm.progress(source).finish();
+        if (source.equals("structures")) return;
+        farm.progress(source).finish();
+        for (RunContext r : farm.getActiveRuns()) r.report().milestone(source + " read");
     }
 
     /** A read that failed midway: what was read is kept, but removal is off for the entities of that source. */

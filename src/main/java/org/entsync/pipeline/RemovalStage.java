@@ -77,6 +77,7 @@ public final class RemovalStage {
             if (entity.equals("groups")) reconcileGroups(run, c, report);
         } finally {
             report.time("removal", (System.nanoTime() - t0) / 1_000_000);
+            run.report().milestone("removal " + entity);
         }
     }
 

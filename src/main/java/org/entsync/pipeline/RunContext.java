@@ -88,6 +88,7 @@ public final class RunContext {
         Thread t = new Thread(() -> {
             try (java.sql.Connection c = target.connection()) {
                 knownPeople.complete(target.index().knownPeople(c, UnchangedPeople.ENTITY));
+                report.milestone("people fingerprints loaded");
                 target.index().loadActiveCounts(c, runId); // needed at the end of the run only
                 c.rollback();
             } catch (Throwable e) {

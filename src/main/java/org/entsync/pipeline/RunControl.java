@@ -41,8 +41,10 @@ public final class RunControl {
             }
             try {
                 start(run);
+                run.report().milestone("run opened");
                 findFresh(run);
                 run.loadKnownPeople();
+                run.report().milestone("index looked at");
             } catch (SQLException e) {
                 fail(run, e);
             }
@@ -191,6 +193,7 @@ public final class RunControl {
                 Sql.update(c, "UPDATE " + t.sql().t("entsync_run") + " SET timeend = ?, outcome = ?, counts = ? WHERE id = ?",
                         r.endedAt / 1000, r.outcome, counts(r), run.runId());
                 c.commit();
+                r.milestone("history recorded");
             } catch (SQLException e) {
                 LOG.warn("could not record the end of run {}: {}", run.runId(), TargetDatabase.safeMessage(e));
             }

@@ -106,6 +106,7 @@ public final class UnchangedPeople {
         if (!source.equals("people")) return;
         submit(exchange, run);
         run.finishWrites();
+        run.report().milestone("people written");
     }
 
     /** The route's filter before mapping: whether the page or batch holds anyone. */

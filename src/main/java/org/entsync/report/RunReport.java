@@ -24,6 +24,16 @@ public final class RunReport {
     /** Where the HTML report was written (set once published). */
     public String reportFile;
     public final Map<String, EntityReport> entities = new LinkedHashMap<>();
+    /** When each step of the run ended, in ms since its start: where a run's wall time went, as no per-stage sum tells. */
+    public final Map<String, Long> timeline = new LinkedHashMap<>();
+
+    /** Notes that a step of the run ended now (the first time only: instances of a farm share steps). */
+    public void milestone(String step) {
+        long at = System.currentTimeMillis() - startedAt;
+        synchronized (timeline) {
+            timeline.putIfAbsent(step, at);
+        }
+    }
 
     public synchronized EntityReport entity(String name) {
         return entities.computeIfAbsent(name, n -> new EntityReport());

@@ -77,6 +77,14 @@ class RealRunReportTest extends MoodleDatabaseTest {
         assertEquals(count("SELECT COUNT(*) FROM {p}cohort_members"), e.get("cohort-members").get("counts").get("added").asLong());
         assertEquals(count("SELECT COUNT(*) FROM {p}role_assignments WHERE component = 'local_entsync'"), e.get("role-assignments").get("counts").get("added").asLong());
         assertEquals(e.get("users").get("counts").get("created").asLong(), e.get("users").get("changes").size(), "every creation is listed");
+        // where the run's time went: the steps in the order they must end
+        JsonNode timeline = r.get("timeline");
+        long last = -1;
+        for (String step : List.of("run opened", "structures read", "people read", "people written", "removal users", "removal groups", "history recorded")) {
+            assertTrue(timeline.has(step), step + " missing from " + timeline);
+            assertTrue(timeline.get(step).asLong() >= last, step + " before the step above it: " + timeline);
+            last = timeline.get(step).asLong();
+        }
         String second = cli("sync");
         assertTrue(second.contains("SUCCESS"), second);
         assertEquals(2, count("SELECT COUNT(*) FROM {p}entsync_run WHERE outcome = 'success'"));
