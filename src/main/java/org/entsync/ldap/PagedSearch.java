@@ -114,6 +114,15 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         }
     }
 
+    /**
+     * Starts reading the first pages now, on the helper thread, before the caller asks for them: the people are
+     * read while the structures and the school categories are processed (~30 ms of every run).
+     */
+    public PagedSearch start() {
+        readAhead();
+        return this;
+    }
+
     @Override
     public List<SearchResultEntry> next() {
         if (!hasNext()) throw new NoSuchElementException();
@@ -204,19 +213,19 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
 
     @Override
     public void close() {
-        for (java.util.concurrent.Future<List<SearchResultEntry>> f : ahead) f.cancel(false);
-        for (java.util.concurrent.Future<List<SearchResultEntry>> f : ahead) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                // abandoned read
-            }
-        }
+        // interrupted: an abandoned search (the run failed first) must not wait out the first page's retries
+        for (java.util.concurrent.Future<List<SearchResultEntry>> f : ahead) f.cancel(true);
         ahead.clear();
         if (reader != null) {
-            reader.shutdown();
+            reader.shutdownNow();
+            try {
+                reader.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS); // a page being read ends with its response or timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             reader = null;
         }
         closeQuietly();
     }
+
 }

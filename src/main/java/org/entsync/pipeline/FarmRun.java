@@ -73,6 +73,25 @@ public final class FarmRun {
         runs.forEach(r -> r.structuresFingerprint(structuresFingerprint));
     }
 
+    private final java.util.Map<String, org.entsync.ldap.PagedSearch> readAhead = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A source's search, started before its turn (see {@link org.entsync.ldap.PagedSearch#start}). */
+    void readAhead(String source, org.entsync.ldap.PagedSearch search) {
+        org.entsync.ldap.PagedSearch before = readAhead.put(source, search);
+        if (before != null) before.close();
+    }
+
+    /** The source's search started ahead, handed over once (null if none). */
+    org.entsync.ldap.PagedSearch takeReadAhead(String source) {
+        return readAhead.remove(source);
+    }
+
+    /** Closes the searches started ahead that no source read took. */
+    void closeReadAhead() {
+        readAhead.values().forEach(org.entsync.ldap.PagedSearch::close);
+        readAhead.clear();
+    }
+
     /** The first run's settings stand for the directory (all instances of a farm share it). */
     RunContext lead() {
         return runs.get(0);

@@ -102,6 +102,20 @@ class GuardsTest extends MoodleDatabaseTest {
         assertTrue(RemovalGuard.decide(true, 90, 10, 100, 0.1, false).allowed(), "exactly 10 % is allowed");
     }
 
+    @Test
+    @Order(2)
+    void noStructuresStopsTheRunAndTheReadOfPeopleStartedAhead() throws Exception {
+        long active = active("users");
+        RunReport r = fx.sync(Map.of("entsync.ldap.structuresBase", "ou=empty," + suffix), RunOptions.defaults());
+        assertEquals(Outcome.FAILED.label, r.outcome);
+        assertTrue(r.error.contains("no ENTStructure entry"), r.error);
+        assertEquals(active, active("users"), "nothing removed");
+        // the people were being read ahead once the directory answered: that search is closed with the run
+        List<String> readers = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("ldap-read-ahead-people")).toList();
+        assertEquals(List.of(), readers);
+    }
+
     @ParameterizedTest
     @MethodSource("removables")
     @Order(2)
