@@ -343,8 +343,11 @@ public final class SyncIndex {
         }
     }
 
-    /** Those of these user ids that may have memberships, assignments or keys in Moodle: all but the run's new accounts. */
-    public List<Long> mayHaveMoodleRows(Collection<Long> userIds, long runId) {
+    /**
+     * Those of these user ids that are not accounts this run created: a new account has no memberships,
+     * assignments, class keys nor session yet (nothing to read, no access data to refresh).
+     */
+    public List<Long> notCreatedInRun(Collection<Long> userIds, long runId) {
         synchronized (recentUsers) {
             if (createdRunId != runId) return List.copyOf(userIds);
             return userIds.stream().filter(id -> !recentlyCreated.containsKey(id)).toList();

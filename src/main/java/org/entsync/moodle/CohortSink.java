@@ -179,7 +179,7 @@ public final class CohortSink {
         Map<String, Long> cohortIds = indexedIds(c, wanted);
         Map<Long, String> idnumberOf = new HashMap<>();
         cohortIds.forEach((k, v) -> idnumberOf.put(v, k));
-        List<Long> readIds = target.index().mayHaveMoodleRows(users.values(), runId);
+        List<Long> readIds = target.index().notCreatedInRun(users.values(), runId);
         Map<Long, Set<Long>> current = currentMemberships(c, readIds, idnumberOf);
         Set<List<Long>> existing = existingPairs(c, readIds);
         List<long[]> add = new ArrayList<>();

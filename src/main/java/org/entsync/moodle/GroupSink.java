@@ -88,7 +88,7 @@ public final class GroupSink {
         long now = System.currentTimeMillis() / 1000;
         List<Runnable> reports = new ArrayList<>();
         Map<String, Long> users = target.index().syncedUserIds(c, changes.stream().map(ch -> ch.record().key()).toList());
-        Map<Long, Set<KeyRow>> current = currentKeys(c, target.index().mayHaveMoodleRows(users.values(), runId));
+        Map<Long, Set<KeyRow>> current = currentKeys(c, target.index().notCreatedInRun(users.values(), runId));
         List<Object[]> inserts = new ArrayList<>();
         List<Object[]> deletes = new ArrayList<>();
         IndexWrites indexRows = new IndexWrites(runId);

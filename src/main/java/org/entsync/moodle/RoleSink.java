@@ -45,7 +45,7 @@ public final class RoleSink {
         List<Runnable> reports = new ArrayList<>();
         Map<String, Long> users = target.index().syncedUserIds(c, changes.stream().map(ch -> ch.record().key()).toList());
         Resolver resolver = new Resolver(c, changes);
-        Map<Long, Map<Assignment, List<Long>>> current = current(c, target.index().mayHaveMoodleRows(users.values(), runId));
+        Map<Long, Map<Assignment, List<Long>>> current = current(c, target.index().notCreatedInRun(users.values(), runId));
         List<long[]> inserts = new ArrayList<>(); // roleid, contextid, userid
         List<Long> deletes = new ArrayList<>();
         Set<Long> dirty = new LinkedHashSet<>();
@@ -97,7 +97,8 @@ public final class RoleSink {
         }
         insert(c, inserts, now);
         delete(c, deletes);
-        target.dirtyFlags().markUsers(c, dirty, now, target.site().sessionTimeout());
+        // an account this run created has no session whose access data could be stale (as in UserSink)
+        target.dirtyFlags().markUsers(c, target.index().notCreatedInRun(dirty, runId), now, target.site().sessionTimeout());
         target.index().write(c, INDEX, indexRows, now);
         target.index().delete(c, INDEX, unindexed);
         target.countBatch(4);

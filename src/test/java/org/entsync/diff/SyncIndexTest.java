@@ -103,12 +103,12 @@ class SyncIndexTest {
     void theRunsNewAccountsGoUnreadUntilAnotherKeyAdoptsThem() {
         SyncIndex index = new SyncIndex(new Sql(Dialect.H2, "mdl_"), "school");
         index.committedUsers(List.of(new IndexRow("a", "h", 10, IndexRow.ACTIVE, 5), new IndexRow("b", "h", 11, IndexRow.ACTIVE, 5)), java.util.Set.of(10L), 5);
-        assertEquals(List.of(11L, 12L), index.mayHaveMoodleRows(List.of(10L, 11L, 12L), 5), "10 was created by this run");
-        assertEquals(List.of(10L, 11L), index.mayHaveMoodleRows(List.of(10L, 11L), 6), "another run");
+        assertEquals(List.of(11L, 12L), index.notCreatedInRun(List.of(10L, 11L, 12L), 5), "10 was created by this run");
+        assertEquals(List.of(10L, 11L), index.notCreatedInRun(List.of(10L, 11L), 6), "another run");
         index.committedUsers(List.of(new IndexRow("c", "h", 10, IndexRow.ACTIVE, 5)), java.util.Set.of(), 5);
-        assertEquals(List.of(10L), index.mayHaveMoodleRows(List.of(10L), 5), "adopted by another key: no longer new");
+        assertEquals(List.of(10L), index.notCreatedInRun(List.of(10L), 5), "adopted by another key: no longer new");
         index.committedUsers(List.of(new IndexRow("d", "h", 20, IndexRow.ACTIVE, 6)), java.util.Set.of(20L), 6);
-        assertEquals(List.of(20L), index.mayHaveMoodleRows(List.of(20L), 5), "the next run forgets the last one's");
+        assertEquals(List.of(20L), index.notCreatedInRun(List.of(20L), 5), "the next run forgets the last one's");
     }
 
     private static List<IndexRow> rows(String... keys) {
