@@ -8,9 +8,8 @@ package org.entsync.diff;
  * A 64-bit collision between two DNs cannot skip a changed person: the fingerprint covers the DN too.
  */
 public final class KnownPeople {
-    private long[] dns = new long[1 << 10];
-    private long[] fingerprints = new long[1 << 10];
-    private long[] records = new long[1 << 10];
+    /** Slot i holds DN hash, fingerprint hash, record hash at 3i, 3i+1, 3i+2: one cache line per lookup, not three. */
+    private long[] slots = new long[3 << 10];
     private int size;
 
     /**
@@ -39,8 +38,8 @@ public final class KnownPeople {
     public void add(String dn, String value) {
         int bar = value.indexOf('|');
         if (bar <= 0) return;
-        if ((size + 1) * 2L > dns.length) grow();
-        if (insert(dns, fingerprints, records, slotHash(dn), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)))) size++;
+        if ((size + 1) * 2L > capacity()) grow();
+        if (insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)))) size++;
     }
 
     /**
@@ -49,12 +48,18 @@ public final class KnownPeople {
      * be mapped again).
      */
     public long unchangedRecord(String dn, String fingerprint) {
-        long h = slotHash(dn);
-        int mask = dns.length - 1;
-        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
-            long v = dns[i];
+        return unchangedRecord(SeenKeys.hash(dn), SeenKeys.hash(fingerprint));
+    }
+
+    /** As {@link #unchangedRecord(String, String)}, by the {@link SeenKeys#hash} of the DN and of the fingerprint. */
+    public long unchangedRecord(long dnHash, long fingerprintHash) {
+        long h = slot(dnHash);
+        long[] t = slots;
+        int mask = t.length / 3 - 1;
+        for (int i = index(h, mask); ; i = (i + 1) & mask) {
+            long v = t[3 * i];
             if (v == 0) return 0;
-            if (v == h) return fingerprints[i] == SeenKeys.hash(fingerprint) ? records[i] : 0;
+            if (v == h) return t[3 * i + 1] == fingerprintHash ? t[3 * i + 2] : 0;
         }
     }
 
@@ -62,32 +67,35 @@ public final class KnownPeople {
         return size;
     }
 
-    /** 0 marks an empty slot: a DN whose hash is 0 is stored as 1. */
-    private static long slotHash(String dn) {
-        long h = SeenKeys.hash(dn);
-        return h == 0 ? 1 : h;
+    private int capacity() {
+        return slots.length / 3;
     }
 
-    private static boolean insert(long[] keys, long[] fps, long[] recs, long h, long fp, long rec) {
-        int mask = keys.length - 1;
-        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
-            if (keys[i] == 0 || keys[i] == h) {
-                boolean added = keys[i] == 0;
-                keys[i] = h;
-                fps[i] = fp;
-                recs[i] = rec;
+    /** 0 marks an empty slot: a DN whose hash is 0 is stored as 1. */
+    private static long slot(long dnHash) {
+        return dnHash == 0 ? 1 : dnHash;
+    }
+
+    private static int index(long h, int mask) {
+        return (int) (h ^ (h >>> 32)) & mask;
+    }
+
+    private static boolean insert(long[] t, long h, long fp, long rec) {
+        int mask = t.length / 3 - 1;
+        for (int i = index(h, mask); ; i = (i + 1) & mask) {
+            if (t[3 * i] == 0 || t[3 * i] == h) {
+                boolean added = t[3 * i] == 0;
+                t[3 * i] = h;
+                t[3 * i + 1] = fp;
+                t[3 * i + 2] = rec;
                 return added;
             }
         }
     }
 
     private void grow() {
-        long[] k = new long[dns.length * 2];
-        long[] f = new long[k.length];
-        long[] r = new long[k.length];
-        for (int i = 0; i < dns.length; i++) if (dns[i] != 0) insert(k, f, r, dns[i], fingerprints[i], records[i]);
-        dns = k;
-        fingerprints = f;
-        records = r;
+        long[] t = new long[slots.length * 2];
+        for (int i = 0; i < slots.length; i += 3) if (slots[i] != 0) insert(t, slots[i], slots[i + 1], slots[i + 2]);
+        slots = t;
     }
 }

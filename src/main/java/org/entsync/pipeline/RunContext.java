@@ -87,7 +87,9 @@ public final class RunContext {
         knownPeople = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try (java.sql.Connection c = target.connection()) {
-                knownPeople.complete(target.index().knownPeople(c, UnchangedPeople.ENTITY));
+                org.entsync.diff.KnownPeople known = target.index().knownPeople(c, UnchangedPeople.ENTITY);
+                target.index().expectSeen(known.size(), runId);
+                knownPeople.complete(known);
                 report.milestone("people fingerprints loaded");
                 target.index().loadActiveCounts(c, runId); // needed at the end of the run only
                 c.rollback();

@@ -50,16 +50,17 @@ public final class UnchangedPeople {
         int filtered = 0;
         for (SearchResultEntry e : page) {
             String dn = key(e);
+            long dnHash = SeenKeys.hash(dn);
             String fingerprint = EntryFingerprint.of(e, salt);
-            long record = known != null ? known.unchangedRecord(dn, fingerprint) : unchangedRecord(probed.get(dn), fingerprint);
+            long record = known != null ? known.unchangedRecord(dnHash, SeenKeys.hash(fingerprint)) : unchangedRecord(probed.get(dn), fingerprint);
             if (record == KnownPeople.OUT_OF_SCOPE_RECORD || record == KnownPeople.FILTERED_RECORD) {
                 // still nothing to write for this instance: counted as the mapping would, no record is seen
-                noRecordDns[outOfScope + filtered] = SeenKeys.hash(dn);
+                noRecordDns[outOfScope + filtered] = dnHash;
                 if (record == KnownPeople.OUT_OF_SCOPE_RECORD) outOfScope++;
                 else filtered++;
             } else if (record != 0) {
                 skippedRecords[skipped] = record;
-                skippedDns[skipped++] = SeenKeys.hash(dn);
+                skippedDns[skipped++] = dnHash;
             } else {
                 run.heldPeople.add(e, dn, fingerprint);
             }
