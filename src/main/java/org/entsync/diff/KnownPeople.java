@@ -11,6 +11,11 @@ public final class KnownPeople {
     /** Slot i holds DN hash, fingerprint hash, record hash at 3i, 3i+1, 3i+2: one cache line per lookup, not three. */
     private long[] slots = new long[3 << 10];
     private int size;
+    /** Rows that could not be held exactly (a value without its record key, two DNs with one hash): see {@link #unread}. */
+    private int inexact;
+    /** One bit per slot: the DN was read in this run (any person of the directory, changed or not). */
+    private long[] read;
+    private int readCount;
 
     /**
      * Record keys of the people who map to no record of the instance: out of its schools, or left out by the
@@ -28,6 +33,14 @@ public final class KnownPeople {
         return fingerprint + "|" + recordKey;
     }
 
+    /** The record key in a person's index {@link #value}; null for a person who maps to no record (or a bad value). */
+    public static String recordKeyOf(String value) {
+        int bar = value.indexOf('|');
+        if (bar <= 0 || bar + 1 >= value.length()) return null;
+        String key = value.substring(bar + 1);
+        return key.startsWith("|") ? null : key;
+    }
+
     /** The hash of the record key in a person's index {@link #value} written with exactly this fingerprint, else 0. */
     public static long recordIfUnchanged(String value, String fingerprint) {
         int bar = value.indexOf('|');
@@ -37,9 +50,42 @@ public final class KnownPeople {
     /** Adds a person from an index row of entity {@code people}: key = DN (lower case), a {@link #value}. */
     public void add(String dn, String value) {
         int bar = value.indexOf('|');
-        if (bar <= 0) return;
+        if (bar <= 0) {
+            inexact++;
+            return;
+        }
         if ((size + 1) * 2L > capacity()) grow();
         if (insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)))) size++;
+        else inexact++;
+    }
+
+    /** Notes that this DN (by its {@link SeenKeys#hash}) is in the directory now; a DN the index did not know is ignored. */
+    public synchronized void markRead(long dnHash) {
+        if (read == null) read = new long[(capacity() + 63) / 64];
+        long h = slot(dnHash);
+        long[] t = slots;
+        int mask = t.length / 3 - 1;
+        for (int i = index(h, mask); ; i = (i + 1) & mask) {
+            long v = t[3 * i];
+            if (v == 0) return;
+            if (v == h) {
+                long bit = 1L << (i & 63);
+                if ((read[i >> 6] & bit) == 0) {
+                    read[i >> 6] |= bit;
+                    readCount++;
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * How many of the people the index held when the run began were not read ({@link #markRead}): once the
+     * directory is read completely, exactly the people who left it. -1 when that cannot be told exactly (a row
+     * this set could not hold): the caller then asks the index.
+     */
+    public synchronized int unread() {
+        return inexact > 0 ? -1 : size - readCount;
     }
 
     /**
@@ -94,6 +140,7 @@ public final class KnownPeople {
     }
 
     private void grow() {
+        if (read != null) throw new IllegalStateException("people added once the read began");
         long[] t = new long[slots.length * 2];
         for (int i = 0; i < slots.length; i += 3) if (slots[i] != 0) insert(t, slots[i], slots[i + 1], slots[i + 2]);
         slots = t;

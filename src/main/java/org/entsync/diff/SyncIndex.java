@@ -443,17 +443,50 @@ public final class SyncIndex {
 
     /** Active entries that this run did not see: the candidates for removal. */
     public List<IndexRow> unseen(Connection c, String entity, long runId) throws SQLException {
-        return unseen(c, entity, runId, IndexRow.ACTIVE);
+        return unseen(c, entity, runId, IndexRow.ACTIVE, false);
+    }
+
+    /**
+     * As {@link #unseen(Connection, String, long)}; {@code candidatesLikely}: the caller knows that people left the
+     * directory, so the count that settles the case where nobody did (one scan of every written entity, ~65 ms
+     * at 100 000 people) is skipped and the keys are scanned at once.
+     */
+    public List<IndexRow> unseen(Connection c, String entity, long runId, boolean candidatesLikely) throws SQLException {
+        return unseen(c, entity, runId, IndexRow.ACTIVE, candidatesLikely);
     }
 
     public List<IndexRow> unseen(Connection c, String entity, long runId, String state) throws SQLException {
+        return unseen(c, entity, runId, state, false);
+    }
+
+    /**
+     * The entity's removal candidates when some of them are known: the rows of these keys (the records of the people
+     * who left) that this run did not see, read in one probe; the count of the rows no write of this run touched
+     * then tells whether they are all (every seen key has such a row, as for {@link #unseen}'s own count); if not,
+     * the keys are scanned.
+     */
+    public List<IndexRow> unseenAmong(Connection c, String entity, long runId, Collection<String> keys) throws SQLException {
+        if (fresh(entity)) return new ArrayList<>();
+        SeenKeys seen = seenRunId == runId ? seenInRun.get(entity) : null;
+        if (seen != null && !seen.hasOthers()) {
+            List<IndexRow> found = new ArrayList<>();
+            Sql.queryIn(c, "SELECT " + ROW_COLUMNS + " FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ? AND ekey IN "
+                    + Sql.IN_LIST, new java.util.LinkedHashSet<>(keys), rs -> {
+                if (!seen.contains(rs.getString(1))) found.add(row(rs));
+            }, instance, entity, IndexRow.ACTIVE, runId);
+            if (counts(c, entity, runId)[1] == seen.size() + found.size()) return found;
+        }
+        return unseen(c, entity, runId, IndexRow.ACTIVE, true);
+    }
+
+    private List<IndexRow> unseen(Connection c, String entity, long runId, String state, boolean candidatesLikely) throws SQLException {
         SeenKeys seen = seenRunId == runId ? seenInRun.get(entity) : null;
         String where = " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ?";
         // no row when the run began (a first sync): every row there is was written by this run (lastseen = run)
         if (IndexRow.ACTIVE.equals(state) && fresh(entity)) return new ArrayList<>();
         // the usual case, nothing left the directory: as many such rows as keys remembered unchanged (each one of
         // them: active, lastseen < run), so all were seen. Not when failed keys (any row or none) were remembered.
-        if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers()) {
+        if (seen != null && IndexRow.ACTIVE.equals(state) && !seen.hasOthers() && !candidatesLikely) {
             if (counts(c, entity, runId)[1] == seen.size()) return new ArrayList<>(); // [1]: active rows no write of this run touched
         }
         if (seen == null || seen.size() == 0) return readRows(c, where, instance, entity, state, runId);
@@ -472,6 +505,24 @@ public final class SyncIndex {
         List<IndexRow> out = new ArrayList<>();
         Sql.queryIn(c, "SELECT " + ROW_COLUMNS + " FROM " + sql.t(TABLE) + where + " AND ekey IN " + Sql.IN_LIST, keys, rs -> out.add(row(rs)),
                 instance, entity, state, runId);
+        return out;
+    }
+
+    /**
+     * Active rows of the entity this run did not see that also meet a condition on the index's columns (its
+     * arguments follow), read in one query: for the few candidates a condition leaves, where reading every unseen
+     * row first would not pay.
+     */
+    public List<IndexRow> unseenWhere(Connection c, String entity, long runId, String condition, Object... args) throws SQLException {
+        List<IndexRow> out = new ArrayList<>();
+        if (fresh(entity)) return out;
+        Object[] all = new Object[4 + args.length];
+        Object[] lead = {instance, entity, IndexRow.ACTIVE, runId};
+        System.arraycopy(lead, 0, all, 0, 4);
+        System.arraycopy(args, 0, all, 4, args.length);
+        for (IndexRow r : readRows(c, " WHERE instance = ? AND entity = ? AND state = ? AND lastseen < ? AND " + condition, all)) {
+            if (!seenInRun(entity, r, runId)) out.add(r);
+        }
         return out;
     }
 

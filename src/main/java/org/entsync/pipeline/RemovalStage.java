@@ -144,10 +144,8 @@ public final class RemovalStage {
         // a cohort loses its source only when people who referred to it changed or left: none did
         if (!run.target().index().wroteInRun(CohortSink.MEMBERS) && !run.target().index().wroteInRun(CohortSink.DEFINITIONS)) return;
         EntityReport report = run.report(CohortSink.DEFINITIONS);
-        List<IndexRow> unseen = run.target().index().unseen(c, CohortSink.DEFINITIONS, run.runId());
         // people skipped as unchanged still belong to their cohorts: a cohort whose source disappeared has no member left
-        java.util.Set<Long> referenced = WriteStage.cohortSink(run).withMembers(c, unseen.stream().map(IndexRow::moodleId).toList());
-        unseen = unseen.stream().filter(r -> !referenced.contains(r.moodleId())).toList();
+        List<IndexRow> unseen = WriteStage.cohortSink(run).unseenWithoutMembers(c, run.runId());
         if (!guarded(run, c, "cohorts", CohortSink.DEFINITIONS, report, unseen)) return;
         long now = run.nowSeconds();
         List<String> keys = unseen.stream().map(IndexRow::key).toList();

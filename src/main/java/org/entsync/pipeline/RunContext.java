@@ -117,6 +117,44 @@ public final class RunContext {
         }
     }
 
+    /** DN hashes of the people read before the fingerprints were loaded, marked read once they are. */
+    private long[] readEarly = new long[0];
+    private int readEarlyCount;
+
+    /**
+     * Notes these people (DN hashes) as read in this run, changed or not, so that once the directory is read the
+     * people who left it are counted in memory ({@link #departures}).
+     */
+    synchronized void markRead(long[] dnHashes, int n) throws java.sql.SQLException {
+        org.entsync.diff.KnownPeople known = knownPeopleIfLoaded();
+        if (known == null) {
+            if (knownPeople == null) return; // --full: nobody is skipped, the index is asked
+            if (readEarlyCount + n > readEarly.length) readEarly = java.util.Arrays.copyOf(readEarly, Math.max(2 * readEarly.length, readEarlyCount + n));
+            System.arraycopy(dnHashes, 0, readEarly, readEarlyCount, n);
+            readEarlyCount += n;
+            return;
+        }
+        for (int i = 0; i < readEarlyCount; i++) known.markRead(readEarly[i]);
+        readEarlyCount = 0;
+        readEarly = new long[0];
+        for (int i = 0; i < n; i++) known.markRead(dnHashes[i]);
+    }
+
+    /**
+     * Once the people source is read completely: how many people the index knew at the start are no longer in the
+     * directory, or -1 when it cannot be told in memory (--full, or a row the fingerprints could not hold exactly).
+     */
+    synchronized int departures() {
+        if (knownPeople == null) return -1;
+        try {
+            org.entsync.diff.KnownPeople known = knownPeople.join();
+            markRead(new long[0], 0);
+            return known.unread();
+        } catch (java.util.concurrent.CompletionException | java.sql.SQLException e) {
+            return -1;
+        }
+    }
+
     /** People read but not mapped yet: changed people are gathered into write batches before they are written. */
     final PeopleBatch heldPeople = new PeopleBatch();
 
@@ -140,29 +178,63 @@ public final class RunContext {
      * Once per run, when the people source is read: the removal candidates of these index entities are computed on
      * two threads of their own, each scan on its own connection (read only), while the removal stages go through
      * the entities one by one (at 1 000 000 people the scans of people, users, memberships and class keys took
-     * ~4 s one after the other).
+     * ~4 s one after the other). When people left the directory, the people are scanned while the other thread
+     * counts the rows of the written entities; each derived entity then first reads the rows of the people who
+     * left, and is scanned only if the count says that some other row is unseen too.
      */
     synchronized void computeUnseenAhead(java.util.Collection<String> entities) {
         if (unseenStarted) return;
         unseenStarted = true;
+        gone = departures();
         java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "entsync-unseen-" + config.instance());
             t.setDaemon(true);
             return t;
         });
-        for (String e : entities) {
-            long writes = target.index().writeCount(e);
-            unseenAhead.put(e, new Ahead(writes, java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try (java.sql.Connection c = target.connection()) {
-                    List<org.entsync.diff.IndexRow> rows = target.index().unseen(c, e, runId);
-                    c.rollback();
-                    return rows;
-                } catch (java.sql.SQLException ex) {
-                    throw new java.util.concurrent.CompletionException(ex);
-                }
-            }, threads)));
+        List<java.util.concurrent.CompletableFuture<?>> all = new java.util.ArrayList<>();
+        java.util.concurrent.CompletableFuture<List<org.entsync.diff.IndexRow>> people = null;
+        if (entities.contains(UnchangedPeople.ENTITY)) {
+            people = readOnly(threads, c -> unseenNow(c, UnchangedPeople.ENTITY));
+            unseenAhead.put(UnchangedPeople.ENTITY, new Ahead(target.index().writeCount(UnchangedPeople.ENTITY), people));
+            all.add(people);
         }
-        threads.shutdown();
+        boolean byDeparted = gone > 0 && people != null;
+        if (byDeparted) all.add(readOnly(threads, c -> {
+            target.index().countActive(c, org.entsync.moodle.UserSink.ENTITY, runId); // counts every written entity in one scan
+            return List.of();
+        }));
+        for (String e : entities) {
+            if (e.equals(UnchangedPeople.ENTITY)) continue;
+            long writes = target.index().writeCount(e);
+            java.util.concurrent.CompletableFuture<List<org.entsync.diff.IndexRow>> rows = byDeparted
+                    ? people.thenCompose(left -> readOnly(threads, c -> target.index().unseenAmong(c, e, runId, recordKeys(left))))
+                    : readOnly(threads, c -> unseenNow(c, e));
+            unseenAhead.put(e, new Ahead(writes, rows));
+            all.add(rows);
+        }
+        java.util.concurrent.CompletableFuture.allOf(all.toArray(new java.util.concurrent.CompletableFuture[0])).whenComplete((r, ex) -> threads.shutdown());
+    }
+
+    private interface IndexRead {
+        List<org.entsync.diff.IndexRow> read(java.sql.Connection c) throws java.sql.SQLException;
+    }
+
+    /** A read of the index on a connection of its own, rolled back, on one of these threads. */
+    private java.util.concurrent.CompletableFuture<List<org.entsync.diff.IndexRow>> readOnly(java.util.concurrent.ExecutorService threads, IndexRead read) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (java.sql.Connection c = target.connection()) {
+                List<org.entsync.diff.IndexRow> rows = read.read(c);
+                c.rollback();
+                return rows;
+            } catch (java.sql.SQLException ex) {
+                throw new java.util.concurrent.CompletionException(ex);
+            }
+        }, threads);
+    }
+
+    /** The record keys of these people rows (people who left), markers of people without a record left out. */
+    private static List<String> recordKeys(List<org.entsync.diff.IndexRow> people) {
+        return people.stream().map(r -> org.entsync.diff.KnownPeople.recordKeyOf(r.hash())).filter(java.util.Objects::nonNull).toList();
     }
 
     /** The entity's removal candidates: those computed ahead if its index was not written since, else read now. */
@@ -176,7 +248,19 @@ public final class RunContext {
                 // read again below, on the caller's connection
             }
         }
-        return target.index().unseen(c, entity, runId);
+        return unseenNow(c, entity);
+    }
+
+    /** {@link #departures} once the people are read (-1 until then: the index is asked). */
+    private volatile int gone = -1;
+
+    /**
+     * The entity's removal candidates: none among the people when nobody the index knew left the directory (no
+     * query); when people left, the keys are scanned without counting first (there are candidates).
+     */
+    private List<org.entsync.diff.IndexRow> unseenNow(java.sql.Connection c, String entity) throws java.sql.SQLException {
+        if (gone == 0 && entity.equals(UnchangedPeople.ENTITY)) return new java.util.ArrayList<>();
+        return target.index().unseen(c, entity, runId, gone > 0);
     }
 
     /** Whether the writer (and the derived writer behind it) has nothing to write: none started yet, or both idle. */

@@ -46,11 +46,14 @@ public final class UnchangedPeople {
         long[] skippedDns = new long[page.size()];
         int skipped = 0;
         long[] noRecordDns = new long[page.size()];
+        long[] readDns = new long[page.size()];
+        int read = 0;
         int outOfScope = 0;
         int filtered = 0;
         for (SearchResultEntry e : page) {
             String dn = key(e);
             long dnHash = SeenKeys.hash(dn);
+            readDns[read++] = dnHash;
             String fingerprint = EntryFingerprint.of(e, salt);
             long record = known != null ? known.unchangedRecord(dnHash, SeenKeys.hash(fingerprint)) : unchangedRecord(probed.get(dn), fingerprint);
             if (record == KnownPeople.OUT_OF_SCOPE_RECORD || record == KnownPeople.FILTERED_RECORD) {
@@ -65,6 +68,7 @@ public final class UnchangedPeople {
                 run.heldPeople.add(e, dn, fingerprint);
             }
         }
+        run.markRead(readDns, read);
         if (outOfScope + filtered > 0) {
             run.target().index().rememberSeenHashes(ENTITY, noRecordDns, outOfScope + filtered, run.runId());
             EntityReport users = run.report("users");

@@ -29,4 +29,31 @@ class KnownPeopleTest {
         assertEquals(0, known.unchangedRecord("uid=a,dc=x", "old"));
         assertEquals(SeenKeys.hash("a"), known.unchangedRecord("uid=a,dc=x", "new"));
     }
+
+    @Test
+    void countsThePeopleNotReadInTheRun() {
+        KnownPeople known = new KnownPeople();
+        for (int i = 0; i < 3_000; i++) known.add("uid=p" + i + ",ou=people,dc=x", "fp" + i + "|p" + i);
+        assertEquals(3_000, known.unread(), "nobody read yet");
+        for (int i = 0; i < 3_000; i += 2) known.markRead(SeenKeys.hash("uid=p" + i + ",ou=people,dc=x"));
+        known.markRead(SeenKeys.hash("uid=p0,ou=people,dc=x")); // read twice (a farm, a retry): counted once
+        known.markRead(SeenKeys.hash("uid=new,ou=people,dc=x")); // a person the index did not know
+        assertEquals(1_500, known.unread());
+        for (int i = 1; i < 3_000; i += 2) known.markRead(SeenKeys.hash("uid=p" + i + ",ou=people,dc=x"));
+        assertEquals(0, known.unread(), "everyone the index knew is still there");
+    }
+
+    @Test
+    void cannotTellWhoLeftWhenARowWasNotHeldExactly() {
+        KnownPeople known = new KnownPeople();
+        known.add("uid=a,dc=x", "fp|a");
+        known.add("uid=broken,dc=x", "no-bar");
+        known.markRead(SeenKeys.hash("uid=a,dc=x"));
+        assertEquals(-1, known.unread(), "the broken row is not in the set: the index must be asked");
+        KnownPeople twice = new KnownPeople();
+        twice.add("uid=a,dc=x", "old|a");
+        twice.add("uid=a,dc=x", "new|a");
+        twice.markRead(SeenKeys.hash("uid=a,dc=x"));
+        assertEquals(-1, twice.unread(), "two rows, one slot");
+    }
 }
