@@ -62,6 +62,31 @@ class SyncIndexTest {
 
     @ParameterizedTest
     @EnumSource(Dialect.class)
+    void candidatesAmongTheKeysOfPeopleWhoLeftAreAllOnlyWhenTheCountAgrees(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "among");
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            SyncIndex index = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            index.ensureTables(c);
+            index.upsert(c, "users", rows("a", "b", "c", "d", "e"), 1, 100);
+            c.commit();
+
+            SyncIndex run2 = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            run2.loadActiveCounts(c, 2);
+            run2.rememberSeen("users", List.of("a"), 2);
+            run2.upsert(c, "users", rows("b"), 2, 200);
+            // c and d left: their rows are all the candidates there are, read without a scan; "z" has no row
+            run2.setState(c, "users", List.of("e"), IndexRow.SUSPENDED, 200);
+            assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of("c", "d", "z", "a"))));
+            // only c is known to have left, but d is unseen too: the count disagrees and the keys are scanned
+            assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of("c"))));
+            assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of())));
+            c.rollback();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
     void aFreshEntityIsProbedForTheKeysTheRunWroteOnly(Dialect dialect) throws Exception {
         try (TestDatabase db = TestDatabase.create(dialect, "fresh");
              Connection c = db.dataSource().getConnection()) {
