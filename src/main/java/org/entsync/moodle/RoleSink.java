@@ -97,8 +97,9 @@ public final class RoleSink {
         }
         insert(c, inserts, now);
         delete(c, deletes);
-        // an account this run created has no session whose access data could be stale (as in UserSink)
-        target.dirtyFlags().markUsers(c, target.index().notCreatedInRun(dirty, runId), now, target.site().sessionTimeout());
+        // every holder is flagged, new accounts included: a run killed after writing the users and resumed would flag
+        // them (they are no longer new then), and a killed run must end as the uninterrupted one (CrashSafety)
+        target.dirtyFlags().markUsers(c, dirty, now, target.site().sessionTimeout());
         target.index().write(c, INDEX, indexRows, now);
         target.index().delete(c, INDEX, unindexed);
         target.countBatch(4);
