@@ -16,10 +16,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Checks, through {@link DatabaseMetaData}, that a Moodle database has the tables and columns
- * ent-sync needs. Names are compared case-insensitively (PostgreSQL folds to lower case, H2 to
- * upper case, MariaDB keeps them as created). Only the connection's current catalog/schema is
- * looked at.
+ * Checks that a Moodle database has the tables and columns ent-sync needs, from {@code information_schema}
+ * (only the tables asked for: {@link DatabaseMetaData#getColumns} read every column of the ~450 tables of a real
+ * Moodle, and its query is among the heaviest of the PostgreSQL driver, at the start of every run). Names are
+ * compared case-insensitively (PostgreSQL folds to lower case, H2 to upper case, MariaDB keeps them as created).
+ * Only the connection's current schema (MariaDB: database) is looked at.
  */
 public final class MoodleSchemaChecker {
 
@@ -37,19 +38,14 @@ public final class MoodleSchemaChecker {
         String p = prefix == null ? "" : prefix;
         List<String> problems = new ArrayList<>();
         try {
-            Map<String, String> tables = tablesByLowerName(c);
-            // the prefix as the database spells it (H2 keeps unquoted names in upper case)
-            String anyTable = requiredColumnsByTable.keySet().stream().map(t -> tables.get((p + t).toLowerCase(Locale.ROOT)))
-                    .filter(java.util.Objects::nonNull).findFirst().orElse(p);
-            Map<String, Set<String>> columns = columnsLower(c, anyTable.substring(0, p.length()));
+            Map<String, Set<String>> columns = columnsOf(c, requiredColumnsByTable.keySet().stream().map(t -> p + t).toList());
             for (Map.Entry<String, Set<String>> e : requiredColumnsByTable.entrySet()) {
                 String wanted = (p + e.getKey()).toLowerCase(Locale.ROOT);
-                String actual = tables.get(wanted);
-                if (actual == null) {
+                Set<String> present = columns.get(wanted);
+                if (present == null) {
                     problems.add("table " + wanted + " is missing");
                     continue;
                 }
-                Set<String> present = columns.getOrDefault(actual, Set.of());
                 for (String col : e.getValue()) {
                     if (!present.contains(col.toLowerCase(Locale.ROOT))) {
                         problems.add("column " + wanted + "." + col.toLowerCase(Locale.ROOT) + " is missing");
@@ -65,16 +61,7 @@ public final class MoodleSchemaChecker {
     /** Whether a table with that (full, prefixed) name exists, ignoring case. */
     public static boolean tableExists(Connection c, String fullTableName) {
         try {
-            return tablesByLowerName(c).containsKey(fullTableName.toLowerCase(Locale.ROOT));
-        } catch (SQLException ex) {
-            throw new IllegalStateException("cannot read database metadata: " + ex.getMessage(), ex);
-        }
-    }
-
-    /** The actual (case-preserved) name of a table, if it exists. */
-    public static Optional<String> actualTableName(Connection c, String fullTableName) {
-        try {
-            return Optional.ofNullable(tablesByLowerName(c).get(fullTableName.toLowerCase(Locale.ROOT)));
+            return columnsOf(c, List.of(fullTableName)).containsKey(fullTableName.toLowerCase(Locale.ROOT));
         } catch (SQLException ex) {
             throw new IllegalStateException("cannot read database metadata: " + ex.getMessage(), ex);
         }
@@ -120,47 +107,18 @@ public final class MoodleSchemaChecker {
         m.put(table, Collections.unmodifiableSet(new LinkedHashSet<>(List.of(columns))));
     }
 
-    /** lower-case name -> actual name, for the tables of the current catalog/schema. */
-    private static Map<String, String> tablesByLowerName(Connection c) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        Map<String, String> out = new HashMap<>();
-        try (ResultSet rs = md.getTables(c.getCatalog(), currentSchema(c), "%", null)) {
-            while (rs.next()) {
-                String type = rs.getString("TABLE_TYPE");
-                if (type != null && (type.equalsIgnoreCase("TABLE") || type.equalsIgnoreCase("BASE TABLE"))) {
-                    String name = rs.getString("TABLE_NAME");
-                    out.putIfAbsent(name.toLowerCase(Locale.ROOT), name);
-                }
-            }
-        }
-        return out;
-    }
-
-    /** The columns (lower case) of every table whose name starts with the prefix, by actual table name: one metadata query. */
-    private static Map<String, Set<String>> columnsLower(Connection c, String prefix) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
+    /** The columns (lower case) of these tables of the current schema that exist, by lower-case table name: one query. */
+    private static Map<String, Set<String>> columnsOf(Connection c, List<String> tables) throws SQLException {
+        String schema = switch (Dialect.fromJdbcUrl(c.getMetaData().getURL())) {
+            case POSTGRESQL -> "current_schema()";
+            case MARIADB -> "DATABASE()";
+            case H2 -> "CURRENT_SCHEMA";
+        };
         Map<String, Set<String>> out = new HashMap<>();
-        try (ResultSet rs = md.getColumns(c.getCatalog(), currentSchema(c), escape(md, prefix) + "%", "%")) {
-            while (rs.next()) {
-                out.computeIfAbsent(rs.getString("TABLE_NAME"), t -> new LinkedHashSet<>()).add(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
-            }
-        }
+        List<String> lower = tables.stream().map(t -> t.toLowerCase(Locale.ROOT)).distinct().toList();
+        Sql.queryIn(c, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = " + schema
+                        + " AND LOWER(table_name) IN " + Sql.IN_LIST,
+                lower, rs -> out.computeIfAbsent(rs.getString(1).toLowerCase(Locale.ROOT), t -> new LinkedHashSet<>()).add(rs.getString(2).toLowerCase(Locale.ROOT)));
         return out;
-    }
-
-    private static String currentSchema(Connection c) {
-        try {
-            return c.getSchema(); // PostgreSQL "public", H2 "PUBLIC", MariaDB null (catalog = database)
-        } catch (SQLException | AbstractMethodError e) {
-            return null;
-        }
-    }
-
-    private static String escape(DatabaseMetaData md, String name) throws SQLException {
-        String esc = md.getSearchStringEscape();
-        if (esc == null || esc.isEmpty()) {
-            return name;
-        }
-        return name.replace(esc, esc + esc).replace("_", esc + "_").replace("%", esc + "%");
     }
 }
