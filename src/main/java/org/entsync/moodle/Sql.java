@@ -244,6 +244,56 @@ public final class Sql {
         }
     }
 
+    /**
+     * Whether the database chose this transaction as the victim of a deadlock: it was rolled back whole, and running
+     * it again is safe and usually succeeds. Writers of a run work side by side on the same tables (the index,
+     * cache_flags), and InnoDB's next-key locks can make two of them wait for each other. A lock wait that timed out
+     * is not one: someone else holds the row (an administrator's transaction), and the entry fails alone.
+     */
+    public static boolean isDeadlock(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if ("40001".equals(state) || "40P01".equals(state) || s.getErrorCode() == 1213) return true;
+            }
+        }
+        return false;
+    }
+
+    /** Work of one transaction on a connection of its own. */
+    @FunctionalInterface
+    public interface Transaction {
+        void run() throws SQLException;
+    }
+
+    /** Attempts of a transaction that deadlocks ({@link #isDeadlock}) before its error is let through. */
+    public static final int DEADLOCK_ATTEMPTS = 4;
+
+    /**
+     * Runs a transaction again when it was a deadlock's victim, up to {@link #DEADLOCK_ATTEMPTS} times, after a
+     * short pause that grows: the work must open its own connection and leave nothing behind when it throws (its
+     * transaction is rolled back by the database, its reports are made after the commit).
+     */
+    public static void retryOnDeadlock(String what, Transaction work) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                work.run();
+                return;
+            } catch (SQLException e) {
+                if (!isDeadlock(e) || attempt >= DEADLOCK_ATTEMPTS) throw e;
+                LOG.info("{}: deadlock ({}), written again (attempt {} of {})", what, e.getMessage(), attempt + 1, DEADLOCK_ATTEMPTS);
+                try {
+                    Thread.sleep(10L * attempt * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sql.class);
+
     /** Whether an error means the connection itself is gone (then retrying entry by entry is pointless). */
     public static boolean isConnectionLoss(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

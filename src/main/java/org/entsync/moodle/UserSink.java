@@ -75,6 +75,10 @@ public final class UserSink {
      * the same work and rolls it back, so its report is exactly what a real run would have done.
      */
     public void write(Connection c, List<PendingChange> page, long runId, EntityReport report) throws SQLException {
+        write(c, page, runId, report, false);
+    }
+
+    private void write(Connection c, List<PendingChange> page, long runId, EntityReport report, boolean replay) throws SQLException {
         try {
             List<Row> rows = writeAll(c, page, runId);
             if (dryRun) {
@@ -93,6 +97,9 @@ public final class UserSink {
                 e.addSuppressed(rollbackFailed);
                 throw e;
             }
+            // a deadlock's victim is written again whole (WriteStage): no entry is at fault. Not once entries are
+            // replayed one by one, some of them already committed: the entry then fails alone, as any refusal
+            if (!replay && Sql.isDeadlock(e)) throw e;
             if (Sql.isConnectionLoss(e) || page.size() == 1) {
                 if (page.size() == 1 && !Sql.isConnectionLoss(e)) {
                     PendingChange p = page.get(0);
@@ -104,7 +111,7 @@ public final class UserSink {
                 throw e;
             }
             // isolate the entry the database refuses: the others of the page still sync
-            for (PendingChange p : page) write(c, List.of(p), runId, report);
+            for (PendingChange p : page) write(c, List.of(p), runId, report, true);
         }
     }
 

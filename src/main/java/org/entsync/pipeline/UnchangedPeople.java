@@ -143,10 +143,12 @@ public final class UnchangedPeople {
         noRecordRows(mapped.outOfScope(), KnownPeople.OUT_OF_SCOPE, fingerprints, run, rows);
         noRecordRows(mapped.filtered(), KnownPeople.FILTERED, fingerprints, run, rows);
         if (rows.isEmpty()) return;
-        try (Connection c = run.target().connection()) {
-            run.target().index().upsert(c, ENTITY, rows, run.runId(), run.nowSeconds());
-            c.commit();
-        }
+        org.entsync.moodle.Sql.retryOnDeadlock(ENTITY, () -> {
+            try (Connection c = run.target().connection()) {
+                run.target().index().upsert(c, ENTITY, rows, run.runId(), run.nowSeconds());
+                c.commit();
+            }
+        });
     }
 
     private static void noRecordRows(List<SearchResultEntry> entries, String record, Map<String, String> fingerprints, RunContext run, List<IndexRow> rows) {

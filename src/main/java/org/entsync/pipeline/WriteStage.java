@@ -22,8 +22,14 @@ public final class WriteStage {
 
     public void write(PendingPage page, @ExchangeProperty("run") RunContext run, @Header("entity") String entity) throws SQLException {
         long t0 = System.nanoTime();
+        // writers work side by side (a batch's users beside the last batch's cohorts, roles and groups)
+        org.entsync.moodle.Sql.retryOnDeadlock(entity, () -> writeOnce(page, run, entity));
+        if (!run.options().dryRun()) run.target().entriesCreated(page.changes().stream().filter(p -> p.index() == null).count());
+        run.report(RunOptions.indexEntityOf(entity)).time("write", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void writeOnce(PendingPage page, RunContext run, String entity) throws SQLException {
         boolean dry = run.options().dryRun();
-        SyncConfig.Owned owned = run.config().owned();
         try (Connection c = run.target().connection()) {
             switch (entity) {
                 case UserSink.ENTITY -> run.sink(entity, () -> new UserSink(run.target(), run.config().users(), run.mapping(entity), dry))
@@ -37,8 +43,6 @@ public final class WriteStage {
                 default -> throw new IllegalStateException("no writer for entity " + entity);
             }
         }
-        if (!dry) run.target().entriesCreated(page.changes().stream().filter(p -> p.index() == null).count());
-        run.report(RunOptions.indexEntityOf(entity)).time("write", (System.nanoTime() - t0) / 1_000_000);
     }
 
     static CohortSink cohortSink(RunContext run) {

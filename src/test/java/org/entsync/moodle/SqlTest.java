@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Statements that go by chunks, on a real database: IN lists and upserts longer than a chunk. */
 class SqlTest {
@@ -66,5 +68,68 @@ class SqlTest {
             assertEquals(300, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_kv WHERE v LIKE 'w%' AND n = -k2"));
             assertEquals("w449", Sql.stringValue(c, "SELECT v FROM mdl_kv WHERE k1 = ? AND k2 = ?", "a", 449L));
         }
+    }
+
+    /**
+     * A real InnoDB deadlock: a heavier transaction holds row 2 and waits for row 1, which the work holds while it
+     * asks for row 2. InnoDB rolls back the lighter one, the work, which is then run again and succeeds.
+     */
+    @Test
+    void aDeadlockVictimIsRunAgain() throws Exception {
+        try (TestDatabase db = TestDatabase.create(Dialect.MARIADB, "deadlock")) {
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB");
+                st.execute("INSERT INTO t (id, n) VALUES (1, 0), (2, 0)");
+                st.execute("CREATE TABLE heavy (id BIGINT PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB");
+                st.execute("INSERT INTO heavy (id, n) SELECT seq, 0 FROM seq_1_to_200");
+            }
+            java.util.concurrent.CountDownLatch workHoldsRow1 = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch otherHoldsRow2 = new java.util.concurrent.CountDownLatch(1);
+            Thread other = new Thread(() -> {
+                try (Connection o = db.dataSource().getConnection()) {
+                    o.setAutoCommit(false);
+                    Sql.update(o, "UPDATE heavy SET n = n + 1"); // many rows changed: InnoDB keeps this one
+                    Sql.update(o, "UPDATE t SET n = n + 10 WHERE id = 2");
+                    otherHoldsRow2.countDown();
+                    workHoldsRow1.await();
+                    Sql.update(o, "UPDATE t SET n = n + 10 WHERE id = 1");
+                    o.commit();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            other.start();
+            otherHoldsRow2.await();
+            int[] attempts = {0};
+            Sql.retryOnDeadlock("test", () -> {
+                attempts[0]++;
+                try (Connection w = db.dataSource().getConnection()) {
+                    w.setAutoCommit(false);
+                    Sql.update(w, "UPDATE t SET n = n + 1 WHERE id = 1");
+                    if (attempts[0] == 1) {
+                        workHoldsRow1.countDown();
+                        Thread.sleep(200); // the other transaction now waits for row 1
+                    }
+                    Sql.update(w, "UPDATE t SET n = n + 1 WHERE id = 2");
+                    w.commit();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            other.join();
+            assertEquals(2, attempts[0], "the victim was run again once");
+            try (Connection c = db.dataSource().getConnection()) {
+                assertEquals(22, Sql.longValue(c, "SELECT SUM(n) FROM t"), "both transactions' changes, once each");
+            }
+        }
+    }
+
+    @Test
+    void deadlocksAreToldApartFromOtherErrors() {
+        assertTrue(Sql.isDeadlock(new java.sql.SQLException("Deadlock found", "40001", 1213)));
+        assertTrue(Sql.isDeadlock(new java.sql.SQLException("deadlock detected", "40P01")));
+        assertTrue(Sql.isDeadlock(new java.sql.SQLException("wrapped", "HY000", new java.sql.SQLException("Deadlock found", "HY000", 1213))));
+        assertFalse(Sql.isDeadlock(new java.sql.SQLException("Lock wait timeout exceeded", "HY000", 1205)), "someone else holds the row");
+        assertFalse(Sql.isDeadlock(new java.sql.SQLException("Duplicate entry", "23000", 1062)));
     }
 }
