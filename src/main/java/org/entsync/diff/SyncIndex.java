@@ -194,7 +194,7 @@ public final class SyncIndex {
     private void beforeWrite(String entity, Collection<String> keys) {
         markWritten(entity);
         SeenKeys written = fresh.get(entity);
-        if (written != null) for (String k : keys) written.add(k);
+        if (written != null && !entity.equals(ONCE_PER_RUN)) for (String k : keys) written.add(k);
         if (entity.equals(USERS)) forgetRecentUsers(keys);
     }
 
@@ -398,6 +398,29 @@ public final class SyncIndex {
             if (row.moodleId() > 0 && row.active()) ids.put(k, row.moodleId());
         });
         return ids;
+    }
+
+    /**
+     * The entity whose keys a run writes at most once (people, by DN: each entry is read once and remembered once):
+     * when it had no row at the start of the run, no key of it can have a row but the ones its write adds, so its
+     * keys are not kept (~32 MB at a million people), nothing is probed and rows are inserted, not upserted.
+     */
+    private static final String ONCE_PER_RUN = "people";
+
+    /**
+     * Writes rows of {@link #ONCE_PER_RUN} in the caller's transaction: a plain INSERT when the entity had no row
+     * when the run began (about half the cost of an upsert on PostgreSQL: ~100 000 rows in a first sync), else an
+     * upsert.
+     */
+    public void writeOncePerRun(Connection c, String entity, List<IndexRow> rows, long runId, long now) throws SQLException {
+        if (!entity.equals(ONCE_PER_RUN)) throw new IllegalArgumentException(entity + " may be written more than once per run");
+        if (!fresh(entity)) {
+            upsert(c, entity, rows, runId, now);
+            return;
+        }
+        IndexWrites inserts = new IndexWrites(runId);
+        inserts.absent.addAll(rows);
+        write(c, entity, inserts, now);
     }
 
     /** Writes index rows in the caller's transaction, as one batch. */

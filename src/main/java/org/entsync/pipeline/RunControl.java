@@ -58,6 +58,7 @@ public final class RunControl {
             entities.add(e); // cohorts and groups index their definitions under the entity's own name
             entities.add(RunOptions.indexEntityOf(e));
         }
+        if (run.getSources().contains("people")) entities.add(UnchangedPeople.ENTITY);
         try (Connection c = run.target().connection()) {
             run.target().index().findFresh(c, entities);
             c.rollback();

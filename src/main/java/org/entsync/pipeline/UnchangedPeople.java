@@ -145,7 +145,7 @@ public final class UnchangedPeople {
         if (rows.isEmpty()) return;
         org.entsync.moodle.Sql.retryOnDeadlock(ENTITY, () -> {
             try (Connection c = run.target().connection()) {
-                run.target().index().upsert(c, ENTITY, rows, run.runId(), run.nowSeconds());
+                run.target().index().writeOncePerRun(c, ENTITY, rows, run.runId(), run.nowSeconds());
                 c.commit();
             }
         });

@@ -11,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The removal candidates and counts of the index, on each database: what a run saw, wrote or left behind. */
@@ -81,6 +82,32 @@ class SyncIndexTest {
             // only c is known to have left, but d is unseen too: the count disagrees and the keys are scanned
             assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of("c"))));
             assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of())));
+            c.rollback();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void peopleAreInsertedInAFirstSyncAndUpsertedAfter(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "once");
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            SyncIndex first = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            first.ensureTables(c);
+            first.findFresh(c, List.of("people"));
+            assertTrue(first.fresh("people"));
+            first.writeOncePerRun(c, "people", rows("uid=a", "uid=b"), 1, 100);
+            assertEquals(List.of(), keys(List.copyOf(first.probe(c, "people", List.of("uid=a")).values())),
+                    "fresh: no key of the run is asked for (each is written once)");
+            c.commit();
+
+            SyncIndex second = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            second.findFresh(c, List.of("people"));
+            assertFalse(second.fresh("people"));
+            second.writeOncePerRun(c, "people", List.of(new IndexRow("uid=a", "fp2|a", 0, IndexRow.ACTIVE, 2)), 2, 200);
+            assertEquals("fp2|a", second.probe(c, "people", List.of("uid=a")).get("uid=a").hash(), "an existing person is updated");
+            assertEquals(List.of("uid=a", "uid=b"), keys(List.copyOf(second.probe(c, "people", List.of("uid=a", "uid=b")).values())));
+            assertThrows(IllegalArgumentException.class, () -> second.writeOncePerRun(c, "users", rows("x"), 2, 200));
             c.rollback();
         }
     }
