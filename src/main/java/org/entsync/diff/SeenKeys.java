@@ -10,6 +10,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SeenKeys {
     private long[] table = new long[1024];
+    private int size;
+    private boolean hasZero;
+    private volatile boolean others;
 
     public SeenKeys() {
     }
@@ -34,9 +37,6 @@ public final class SeenKeys {
         while (cap < keys * 2L && cap < (1 << 30)) cap <<= 1;
         return cap;
     }
-    private int size;
-    private boolean hasZero;
-    private volatile boolean others;
 
     /** Adds a key; true when it was not there yet. */
     public boolean add(String key) {

@@ -66,13 +66,17 @@ public final class SyncIndex {
 
     private SeenKeys seenKeys(String entity, long runId) {
         synchronized (seenInRun) {
-            if (seenRunId != runId) {
-                seenInRun.clear();
-                seenRunId = runId;
-                expectedSeen = 0;
-            }
+            seenRun(runId);
             return seenInRun.computeIfAbsent(entity, e -> new SeenKeys(expectedSeen));
         }
+    }
+
+    /** The seen sets belong to one run: another run's are dropped (callers hold the lock of {@link #seenInRun}). */
+    private void seenRun(long runId) {
+        if (seenRunId == runId) return;
+        seenInRun.clear();
+        seenRunId = runId;
+        expectedSeen = 0;
     }
 
     private int expectedSeen;
@@ -83,10 +87,7 @@ public final class SyncIndex {
      */
     public void expectSeen(int keys, long runId) {
         synchronized (seenInRun) {
-            if (seenRunId != runId) {
-                seenInRun.clear();
-                seenRunId = runId;
-            }
+            seenRun(runId);
             expectedSeen = keys;
             seenInRun.values().forEach(s -> s.expect(keys));
         }

@@ -227,5 +227,4 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         }
         closeQuietly();
     }
-
 }

@@ -39,7 +39,10 @@ public final class ReadStage {
                 List<SearchResultEntry> page = pages.next();
                 // the directory answers: the people are read from now on, while the structures and the school
                 // categories are processed (~30 ms of every run)
-                if (!peopleStarted) peopleStarted = startPeople(farm);
+                if (!peopleStarted) {
+                    startPeople(farm);
+                    peopleStarted = true;
+                }
                 for (SearchResultEntry e : page) {
                     farm.structures().add(e);
                     farm.structureEntries().add(e);
@@ -74,9 +77,8 @@ public final class ReadStage {
 
     private static final String PEOPLE = "people";
 
-    private static boolean startPeople(FarmRun farm) {
+    private static void startPeople(FarmRun farm) {
         farm.readAhead(PEOPLE, search(farm, PEOPLE).start());
-        return true;
     }
 
     private static PagedSearch search(FarmRun farm, String source) {

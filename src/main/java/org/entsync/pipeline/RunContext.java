@@ -134,10 +134,15 @@ public final class RunContext {
             readEarlyCount += n;
             return;
         }
+        markReadEarly(known);
+        for (int i = 0; i < n; i++) known.markRead(dnHashes[i]);
+    }
+
+    /** Marks the people read before the fingerprints were loaded (callers hold this run's lock). */
+    private void markReadEarly(org.entsync.diff.KnownPeople known) {
         for (int i = 0; i < readEarlyCount; i++) known.markRead(readEarly[i]);
         readEarlyCount = 0;
         readEarly = new long[0];
-        for (int i = 0; i < n; i++) known.markRead(dnHashes[i]);
     }
 
     /**
@@ -148,9 +153,9 @@ public final class RunContext {
         if (knownPeople == null) return -1;
         try {
             org.entsync.diff.KnownPeople known = knownPeople.join();
-            markRead(new long[0], 0);
+            markReadEarly(known);
             return known.unread();
-        } catch (java.util.concurrent.CompletionException | java.sql.SQLException e) {
+        } catch (java.util.concurrent.CompletionException e) {
             return -1;
         }
     }
