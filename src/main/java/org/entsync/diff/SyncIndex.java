@@ -436,18 +436,12 @@ public final class SyncIndex {
         upsert(c, entity, rows.present, rows.runId(), now);
         if (rows.absent.isEmpty()) return;
         beforeWrite(entity, rows.absent.stream().map(IndexRow::key).toList());
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t(TABLE) + " (" + String.join(", ", KEY_COLUMNS) + ", "
-                + String.join(", ", VALUE_COLUMNS) + ") VALUES (" + Sql.marks(KEY_COLUMNS.size() + VALUE_COLUMNS.size()) + ")")) {
-            for (IndexRow r : rows.absent) {
-                Sql.bind(ps, values(entity, r, rows.runId(), now));
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        sql.insert(c, TABLE, ALL_COLUMNS, rows.absent.stream().map(r -> values(entity, r, rows.runId(), now)).toList());
     }
 
     private static final List<String> KEY_COLUMNS = List.of("instance", "entity", "ekey");
     private static final List<String> VALUE_COLUMNS = List.of("hash", "moodleid", "state", "lastseen", "timemodified");
+    private static final List<String> ALL_COLUMNS = java.util.stream.Stream.concat(KEY_COLUMNS.stream(), VALUE_COLUMNS.stream()).toList();
 
     /** An index row as written: {@link #KEY_COLUMNS}, then {@link #VALUE_COLUMNS}. */
     private Object[] values(String entity, IndexRow r, long runId, long now) {

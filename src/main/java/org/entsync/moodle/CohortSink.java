@@ -249,17 +249,9 @@ public final class CohortSink {
 
     private void insertMembers(Connection c, List<long[]> add, long now) throws SQLException {
         if (add.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(target.sql().q("INSERT INTO {cohort_members} (cohortid, userid, timeadded) VALUES (?, ?, ?)"));
-             PreparedStatement own = c.prepareStatement(target.sql().q("INSERT INTO {entsync_member} (instance, cohortid, userid) VALUES (?, ?, ?)"))) {
-            for (long[] a : add) {
-                Sql.bind(ps, a[0], a[1], now);
-                ps.addBatch();
-                Sql.bind(own, target.instance(), a[0], a[1]);
-                own.addBatch();
-            }
-            ps.executeBatch();
-            own.executeBatch();
-        }
+        target.sql().insert(c, "cohort_members", List.of("cohortid", "userid", "timeadded"), add.stream().map(a -> new Object[]{a[0], a[1], now}).toList());
+        target.sql().insert(c, SyncIndex.MEMBER_TABLE, List.of("instance", "cohortid", "userid"),
+                add.stream().map(a -> new Object[]{target.instance(), a[0], a[1]}).toList());
     }
 
     void deleteMembers(Connection c, List<long[]> remove) throws SQLException {

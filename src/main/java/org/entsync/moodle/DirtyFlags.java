@@ -1,7 +1,6 @@
 package org.entsync.moodle;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
@@ -29,12 +28,7 @@ public final class DirtyFlags {
     private void mark(Connection c, String type, List<String> names, long now, long timeout) throws SQLException {
         if (names.isEmpty()) return;
         Sql.updateIn(c, sql.q("DELETE FROM {cache_flags} WHERE flagtype = ? AND name IN " + Sql.IN_LIST), names, type);
-        try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {cache_flags} (flagtype, name, timemodified, value, expiry) VALUES (?, ?, ?, ?, ?)"))) {
-            for (String n : names) {
-                Sql.bind(ins, type, n, now, "1", now + timeout);
-                ins.addBatch();
-            }
-            ins.executeBatch();
-        }
+        sql.insert(c, "cache_flags", List.of("flagtype", "name", "timemodified", "value", "expiry"),
+                names.stream().map(n -> new Object[]{type, n, now, "1", now + timeout}).toList());
     }
 }

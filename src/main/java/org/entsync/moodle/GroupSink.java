@@ -4,6 +4,7 @@ import org.entsync.config.SyncConfig;
 import org.entsync.diff.IndexRow;
 import org.entsync.diff.IndexWrites;
 import org.entsync.diff.PendingChange;
+import org.entsync.diff.SyncIndex;
 import org.entsync.mapping.GroupMapping;
 import org.entsync.mapping.GroupMapping.Key;
 import org.entsync.report.EntityReport;
@@ -124,7 +125,7 @@ public final class GroupSink {
             }
         }
         batch(c, "DELETE FROM {entsync_classkey} WHERE instance = ? AND userid = ? AND ckey = ? AND ckrole = ?", deletes);
-        batch(c, "INSERT INTO {entsync_classkey} (instance, ckey, userid, ckrole) VALUES (?, ?, ?, ?)", inserts);
+        target.sql().insert(c, SyncIndex.CLASSKEY_TABLE, List.of("instance", "ckey", "userid", "ckrole"), inserts);
         target.index().write(c, KEYS, indexRows, now);
         target.countBatch(3);
         if (dryRun) c.rollback();

@@ -40,10 +40,14 @@ public final class ProfileFields {
         return ids;
     }
 
-    /** Upserts user_info_data rows (userid, fieldid) in the caller's transaction. */
-    public void write(Connection c, List<Object[]> userFieldData) throws SQLException {
+    /**
+     * Writes user_info_data rows (userid, fieldid, data) in the caller's transaction: upserted, or inserted for
+     * {@code fresh} ones (accounts created in this transaction, which have no data yet).
+     */
+    public void write(Connection c, List<Object[]> userFieldData, List<Object[]> fresh) throws SQLException {
         sql.upsert(c, "user_info_data", List.of("userid", "fieldid"), List.of("data", "dataformat"),
                 userFieldData.stream().map(row -> new Object[]{row[0], row[1], row[2], 0}).toList());
+        sql.insert(c, "user_info_data", List.of("userid", "fieldid", "data", "dataformat"), fresh.stream().map(row -> new Object[]{row[0], row[1], row[2], 0}).toList());
     }
 
     /** Current values of these fields for these users: userid → (fieldid → data). */

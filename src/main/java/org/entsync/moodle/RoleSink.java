@@ -7,7 +7,6 @@ import org.entsync.report.EntityReport;
 import org.entsync.report.EntityReport.Count;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -119,15 +118,8 @@ public final class RoleSink {
     }
 
     private void insert(Connection c, List<long[]> rows, long now) throws SQLException {
-        if (rows.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(target.sql().q("INSERT INTO {role_assignments} (roleid, contextid, userid, timemodified, modifierid, "
-                + "component, itemid, sortorder) VALUES (?, ?, ?, ?, 0, ?, 0, 0)"))) {
-            for (long[] r : rows) {
-                Sql.bind(ps, r[0], r[1], r[2], now, component);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        target.sql().insert(c, "role_assignments", List.of("roleid", "contextid", "userid", "timemodified", "modifierid", "component", "itemid", "sortorder"),
+                rows.stream().map(r -> new Object[]{r[0], r[1], r[2], now, 0, component, 0, 0}).toList());
     }
 
     private void delete(Connection c, List<Long> ids) throws SQLException {

@@ -90,6 +90,53 @@ public final class Sql {
         }
     }
 
+    /** Bytes of COPY data sent to PostgreSQL at a time. */
+    private static final int COPY_CHUNK = 1 << 16;
+
+    /**
+     * Plain INSERT of new rows (values in the order of {@code columns}) in the caller's transaction. On PostgreSQL
+     * one COPY: the client encodes each row once, where binding every parameter of a batched INSERT cost it ~1.5 µs
+     * a row (a first sync of 100 000 people inserts about 1.2 million rows). Elsewhere a batched INSERT.
+     */
+    public void insert(Connection c, String table, List<String> columns, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        if (dialect != Dialect.POSTGRESQL) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t(table) + " (" + String.join(", ", columns) + ") VALUES ("
+                    + marks(columns.size()) + ")")) {
+                for (Object[] r : rows) {
+                    bind(ps, r);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return;
+        }
+        org.postgresql.copy.CopyIn copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                .copyIn("COPY " + t(table) + " (" + String.join(", ", columns) + ") FROM STDIN");
+        try {
+            CopyText text = new CopyText();
+            for (Object[] r : rows) {
+                if (r.length != columns.size()) throw new IllegalArgumentException(r.length + " values for " + columns.size() + " columns of " + table);
+                text.row(r);
+                if (text.length() >= COPY_CHUNK) {
+                    copy.writeToCopy(text.bytes(), 0, text.length());
+                    text.clear();
+                }
+            }
+            if (text.length() > 0) copy.writeToCopy(text.bytes(), 0, text.length());
+            copy.endCopy();
+        } catch (SQLException | RuntimeException e) {
+            if (copy.isActive()) { // failed while the rows were written: the connection leaves COPY mode, the error stays the one thrown
+                try {
+                    copy.cancelCopy();
+                } catch (SQLException cancel) {
+                    e.addSuppressed(cancel);
+                }
+            }
+            throw e;
+        }
+    }
+
     private String upsertStatement(String table, List<String> keyColumns, List<String> valueColumns, int rows) {
         List<String> all = new ArrayList<>(keyColumns);
         all.addAll(valueColumns);

@@ -248,19 +248,20 @@ public final class UserSink {
             }
         });
         List<Long> ids = sql.reserveIds(c, "user", inserts.size());
-        String insert = "INSERT INTO " + sql.t("user") + " (" + (ids != null ? "id, " : "") + String.join(", ", cols) + ") VALUES ("
-                + Sql.marks(cols.size() + (ids != null ? 1 : 0)) + ")";
-        try (PreparedStatement ps = c.prepareStatement(insert)) {
-            for (int n = 0; n < inserts.size(); n++) {
-                Row r = inserts.get(n);
-                int i = 1;
-                if (ids != null) ps.setLong(i++, ids.get(n));
-                for (String col : columns) ps.setString(i++, r.values.get(col));
-                for (Object f : fixed) ps.setObject(i++, f);
-                ps.addBatch();
-            }
-            ps.executeBatch();
+        List<String> insertColumns = new ArrayList<>();
+        if (ids != null) insertColumns.add("id");
+        insertColumns.addAll(cols);
+        List<Object[]> values = new ArrayList<>(inserts.size());
+        for (int n = 0; n < inserts.size(); n++) {
+            Row r = inserts.get(n);
+            Object[] v = new Object[insertColumns.size()];
+            int i = 0;
+            if (ids != null) v[i++] = ids.get(n);
+            for (String col : columns) v[i++] = r.values.get(col);
+            for (Object f : fixed) v[i++] = f;
+            values.add(v);
         }
+        sql.insert(c, "user", insertColumns, values);
         if (ids != null) {
             for (int n = 0; n < inserts.size(); n++) {
                 inserts.get(n).id = ids.get(n);
@@ -296,22 +297,13 @@ public final class UserSink {
         int depth = sysPath.split("/").length;
         List<Long> ids = sql.reserveIds(c, "context", need.size());
         if (ids != null) { // path known before the insert: no UPDATE of the rows just written (context has two path indexes)
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t("context") + " (id, contextlevel, instanceid, depth, path, locked) VALUES (?, 30, ?, ?, ?, 0)")) {
-                for (int n = 0; n < need.size(); n++) {
-                    Sql.bind(ps, ids.get(n), need.get(n), depth, sysPath + "/" + ids.get(n));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
+            List<Object[]> values = new ArrayList<>(need.size());
+            for (int n = 0; n < need.size(); n++) values.add(new Object[]{ids.get(n), 30, need.get(n), depth, sysPath + "/" + ids.get(n), 0});
+            sql.insert(c, "context", List.of("id", "contextlevel", "instanceid", "depth", "path", "locked"), values);
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.t("context") + " (contextlevel, instanceid, depth, path, locked) VALUES (30, ?, 0, NULL, 0)")) {
-            for (Long id : need) {
-                ps.setLong(1, id);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        sql.insert(c, "context", List.of("contextlevel", "instanceid", "depth", "path", "locked"),
+                need.stream().map(id -> new Object[]{30, id, 0, null, 0}).toList());
         Sql.updateIn(c, "UPDATE " + sql.t("context") + " SET path = CONCAT('" + sysPath + "/', id), depth = " + depth
                 + " WHERE contextlevel = 30 AND path IS NULL AND instanceid IN " + Sql.IN_LIST, need);
     }
@@ -350,6 +342,7 @@ public final class UserSink {
         if (fieldIds.isEmpty()) return;
         Map<String, Long> profileFieldIds = fieldIds;
         List<Object[]> data = new ArrayList<>();
+        List<Object[]> fresh = new ArrayList<>(); // of accounts created now: nothing to update
         Map<Long, Map<Long, String>> old = target.profileFields().read(c, rows.stream().filter(r -> !r.created).map(r -> r.id).toList(), profileFieldIds.values());
         mapping.profileFields().forEach((shortname, pf) -> {
             long fieldId = profileFieldIds.get(shortname);
@@ -357,13 +350,13 @@ public final class UserSink {
                 String value = String.join(mapping.joinOf(pf.field), r.p.record().values(pf.field));
                 String before = old.getOrDefault(r.id, Map.of()).get(fieldId);
                 if (!value.equals(before)) {
-                    data.add(new Object[]{r.id, fieldId, value});
+                    (r.created ? fresh : data).add(new Object[]{r.id, fieldId, value});
                     if (r.before != null) r.before.put("profile_field_" + shortname, before == null ? "" : before);
                 }
                 r.values.put("profile_field_" + shortname, value);
             }
         });
-        target.profileFields().write(c, data);
+        target.profileFields().write(c, data, fresh);
     }
 
     /** field → [old, new] for what the write changed (all fields for a creation). */

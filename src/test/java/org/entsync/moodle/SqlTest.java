@@ -70,6 +70,39 @@ class SqlTest {
         }
     }
 
+    /** Values COPY's text format must escape, and rows past one COPY chunk, come back exactly as given. */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void insertsStoreEveryValueExactly(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "insert");
+             Connection c = db.dataSource().getConnection()) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE mdl_rows (id BIGINT NOT NULL PRIMARY KEY, n INT NOT NULL, v VARCHAR(200)"
+                        + (dialect == Dialect.MARIADB ? " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" : "") + ")");
+            }
+            c.setAutoCommit(false);
+            List<String> tricky = List.of("tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N", "\\.", "end\\", "Zoe\u0301 😀 سلمى",
+                    "BEL\u0007 DEL\u007f C1\u0085", "'quotes\" and ;", "", "é\t\\ mixed after non-ASCII\n");
+            List<Object[]> rows = new ArrayList<>();
+            for (int i = 0; i < tricky.size(); i++) rows.add(new Object[]{(long) i, i, tricky.get(i)});
+            rows.add(new Object[]{100L, -5, null});
+            for (long i = 1_000; i < 4_000; i++) rows.add(new Object[]{i, (int) i, "row " + i + " ".repeat(20)}); // past one 64 KiB COPY chunk
+            Sql sql = new Sql(dialect, "mdl_");
+            sql.insert(c, "rows", List.of("id", "n", "v"), rows);
+            c.commit();
+            for (int i = 0; i < tricky.size(); i++) {
+                assertEquals(tricky.get(i), Sql.stringValue(c, "SELECT v FROM mdl_rows WHERE id = ?", (long) i), "value " + i);
+            }
+            assertEquals(null, Sql.stringValue(c, "SELECT v FROM mdl_rows WHERE id = 100"));
+            assertEquals(-5, Sql.longValue(c, "SELECT n FROM mdl_rows WHERE id = 100"));
+            assertEquals(3_000, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_rows WHERE id >= 1000 AND n = id"));
+            // a refused row fails the statement, and the connection stays usable for the transaction's rollback
+            assertThrows(java.sql.SQLException.class, () -> sql.insert(c, "rows", List.of("id", "n", "v"), List.<Object[]>of(new Object[]{5000L, 1, "x"}, new Object[]{1L, 1, "dup"})));
+            c.rollback();
+            assertEquals(tricky.size() + 1 + 3_000, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_rows"));
+        }
+    }
+
     /**
      * A real InnoDB deadlock: a heavier transaction holds row 2 and waits for row 1, which the work holds while it
      * asks for row 2. InnoDB rolls back the lighter one, the work, which is then run again and succeeds.
