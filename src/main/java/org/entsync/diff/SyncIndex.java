@@ -459,6 +459,11 @@ public final class SyncIndex {
         Sql.updateIn(c, "DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN " + Sql.IN_LIST, keys, instance, entity);
     }
 
+    /** Deletes every row of these entities (entities the index no longer keeps), in the caller's transaction. */
+    public void retire(Connection c, Collection<String> entities) throws SQLException {
+        Sql.updateIn(c, "DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity IN " + Sql.IN_LIST, entities, instance);
+    }
+
     /** Active entries that this run did not see: the candidates for removal. */
     public List<IndexRow> unseen(Connection c, String entity, long runId) throws SQLException {
         return unseen(c, entity, runId, IndexRow.ACTIVE, false);

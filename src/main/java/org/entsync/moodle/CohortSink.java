@@ -185,7 +185,6 @@ public final class CohortSink {
         Set<List<Long>> existing = existingPairs(c, readIds);
         List<long[]> add = new ArrayList<>();
         List<long[]> remove = new ArrayList<>();
-        IndexWrites indexRows = new IndexWrites(runId);
         for (PendingChange ch : changes) {
             Long userId = users.get(ch.record().key());
             if (userId == null) continue; // not (or no longer) a synced user: retried when they are
@@ -208,7 +207,6 @@ public final class CohortSink {
                 remove.add(new long[]{id, userId});
                 removed.add(idnumberOf.get(id));
             }
-            indexRows.add(ch, userId);
             if (!added.isEmpty() || !removed.isEmpty()) {
                 reports.add(() -> report.membership(ch.record().key(), userId, added, removed));
             } else {
@@ -217,8 +215,7 @@ public final class CohortSink {
         }
         insertMembers(c, add, now);
         deleteMembers(c, remove);
-        target.index().write(c, MEMBERS, indexRows, now);
-        target.countBatch(3);
+        target.countBatch(2);
     }
 
     /** userid → cohort ids of the memberships ent-sync added, in owned cohorts under the current year prefix. */
@@ -256,6 +253,7 @@ public final class CohortSink {
 
     void deleteMembers(Connection c, List<long[]> remove) throws SQLException {
         if (remove.isEmpty()) return;
+        membersRemoved.addAndGet(remove.size());
         try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {cohort_members} WHERE cohortid = ? AND userid = ?"));
              PreparedStatement own = c.prepareStatement(target.sql().q("DELETE FROM {entsync_member} WHERE instance = ? AND cohortid = ? AND userid = ?"))) {
             for (long[] r : remove) {
@@ -269,15 +267,32 @@ public final class CohortSink {
         }
     }
 
-    /** Removes every owned membership (under the current prefix) of these users: they left the directory. */
-    public int removeAllMemberships(Connection c, List<Long> userIds) throws SQLException {
+    /**
+     * Removes every owned membership (under the current prefix) of these users: they left the directory. Returns how
+     * many each user lost (users who had none are left out).
+     */
+    public Map<Long, Integer> removeAllMemberships(Connection c, List<Long> userIds) throws SQLException {
         Map<Long, String> names = new HashMap<>();
         Map<Long, Set<Long>> current = currentMemberships(c, userIds, names);
         List<long[]> remove = new ArrayList<>();
-        current.forEach((u, cohorts) -> cohorts.forEach(co -> remove.add(new long[]{co, u})));
+        Map<Long, Integer> lost = new HashMap<>();
+        current.forEach((u, cohorts) -> {
+            cohorts.forEach(co -> remove.add(new long[]{co, u}));
+            if (!cohorts.isEmpty()) lost.put(u, cohorts.size());
+        });
         deleteMembers(c, remove);
-        return remove.size();
+        return lost;
     }
+
+    /**
+     * Whether this run removed memberships (people who moved or left): only then may a cohort have lost its source.
+     * Counted when the removal is made, committed or not: a rolled back batch at worst makes the cohorts be looked at.
+     */
+    public boolean membersRemovedInRun() {
+        return membersRemoved.get() > 0;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong membersRemoved = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * The owned cohorts whose source may have disappeared: not seen in this run and without any member ent-sync

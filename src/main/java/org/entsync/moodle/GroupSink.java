@@ -92,7 +92,6 @@ public final class GroupSink {
         Map<Long, Set<KeyRow>> current = currentKeys(c, target.index().notCreatedInRun(users.values(), runId));
         List<Object[]> inserts = new ArrayList<>();
         List<Object[]> deletes = new ArrayList<>();
-        IndexWrites indexRows = new IndexWrites(runId);
         for (PendingChange ch : changes) {
             Long userId = users.get(ch.record().key());
             if (userId == null) continue; // not (or no longer) a synced user: retried when they are
@@ -114,7 +113,6 @@ public final class GroupSink {
                     removed.add(k.role() + " " + k.key());
                 }
             }
-            indexRows.add(ch, userId);
             if (added.isEmpty() && removed.isEmpty()) {
                 reports.add(() -> report.add(Count.unchanged, 1));
             } else {
@@ -126,8 +124,7 @@ public final class GroupSink {
         }
         batch(c, "DELETE FROM {entsync_classkey} WHERE instance = ? AND userid = ? AND ckey = ? AND ckrole = ?", deletes);
         target.sql().insert(c, SyncIndex.CLASSKEY_TABLE, List.of("instance", "ckey", "userid", "ckrole"), inserts);
-        target.index().write(c, KEYS, indexRows, now);
-        target.countBatch(3);
+        target.countBatch(2);
         if (dryRun) c.rollback();
         else c.commit();
         reports.forEach(Runnable::run);
@@ -141,8 +138,13 @@ public final class GroupSink {
     }
 
     /** People who left the directory: their class keys go (the reconciliation then takes them out of groups). Caller commits. */
-    public void removeKeys(Connection c, List<Long> userIds) throws SQLException {
-        Sql.updateIn(c, q("DELETE FROM {entsync_classkey} WHERE instance = ? AND userid IN " + Sql.IN_LIST), userIds, instance);
+    /** Removes the class keys of these users (they left the directory); returns how many each of them had. */
+    public Map<Long, Integer> removeKeys(Connection c, List<Long> userIds) throws SQLException {
+        Map<Long, Integer> lost = new HashMap<>();
+        Sql.queryIn(c, q("SELECT userid, COUNT(*) FROM {entsync_classkey} WHERE instance = ? AND userid IN " + Sql.IN_LIST + " GROUP BY userid"), userIds,
+                rs -> lost.put(rs.getLong(1), rs.getInt(2)), instance);
+        Sql.updateIn(c, q("DELETE FROM {entsync_classkey} WHERE instance = ? AND userid IN " + Sql.IN_LIST), List.copyOf(lost.keySet()), instance);
+        return lost;
     }
 
     private void batch(Connection c, String sql, List<Object[]> rows) throws SQLException {

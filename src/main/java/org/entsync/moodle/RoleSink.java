@@ -48,8 +48,6 @@ public final class RoleSink {
         List<long[]> inserts = new ArrayList<>(); // roleid, contextid, userid
         List<Long> deletes = new ArrayList<>();
         Set<Long> dirty = new LinkedHashSet<>();
-        IndexWrites indexRows = new IndexWrites(runId);
-        List<String> unindexed = new ArrayList<>();
         for (PendingChange ch : changes) {
             Long userId = users.get(ch.record().key());
             if (userId == null) continue; // not (or no longer) a synced user: retried when they are
@@ -79,12 +77,7 @@ public final class RoleSink {
                 }
             }
             if (!added.isEmpty() || !removed.isEmpty()) dirty.add(userId);
-            if (unresolved.isEmpty() && desired.isEmpty()) {
-                // nothing to own (most people: students): no index row, so leaving the directory has nothing to undo
-                if (ch.index() != null) unindexed.add(ch.record().key());
-            } else if (unresolved.isEmpty()) {
-                indexRows.add(ch, userId);
-            } else { // not indexed: retried next run, when the category or course may exist
+            if (!unresolved.isEmpty()) { // a failure: the person is mapped again next run, when the category or course may exist
                 reports.add(() -> report.failure(ch.record().dn(), ch.record().key(), "assignments", String.join(", ", unresolved),
                         "context not found in Moodle (school category, course or child account missing)"));
             }
@@ -99,9 +92,7 @@ public final class RoleSink {
         // every holder is flagged, new accounts included: a run killed after writing the users and resumed would flag
         // them (they are no longer new then), and a killed run must end as the uninterrupted one (CrashSafety)
         target.dirtyFlags().markUsers(c, dirty, now, target.site().sessionTimeout());
-        target.index().write(c, INDEX, indexRows, now);
-        target.index().delete(c, INDEX, unindexed);
-        target.countBatch(4);
+        target.countBatch(2);
         if (dryRun) c.rollback();
         else c.commit();
         reports.forEach(Runnable::run);
@@ -126,13 +117,24 @@ public final class RoleSink {
         Sql.updateIn(c, target.sql().q("DELETE FROM {role_assignments} WHERE component = ? AND id IN " + Sql.IN_LIST), ids, component);
     }
 
-    /** Removes every owned assignment of these users (they left the directory); returns the users touched. */
-    public int removeAll(Connection c, List<Long> userIds, long now) throws SQLException {
+    /**
+     * Removes every owned assignment of these users (they left the directory) and flags those who had some; returns
+     * how many each of them lost.
+     */
+    public Map<Long, Integer> removeAll(Connection c, List<Long> userIds, long now) throws SQLException {
         List<Long> ids = new ArrayList<>();
-        current(c, userIds).values().forEach(m -> m.values().forEach(ids::addAll));
+        Map<Long, Integer> lost = new HashMap<>();
+        current(c, userIds).forEach((user, owned) -> {
+            int n = 0;
+            for (List<Long> rows : owned.values()) {
+                ids.addAll(rows);
+                n += rows.size();
+            }
+            if (n > 0) lost.put(user, n);
+        });
         delete(c, ids);
-        target.dirtyFlags().markUsers(c, userIds, now, target.site().sessionTimeout());
-        return ids.size();
+        target.dirtyFlags().markUsers(c, lost.keySet(), now, target.site().sessionTimeout());
+        return lost;
     }
 
     /** Turns "role|context" strings into role and context ids, with one query per kind of context per page. */

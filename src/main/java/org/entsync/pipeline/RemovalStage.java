@@ -7,6 +7,7 @@ import org.entsync.diff.RemovalGuard;
 import org.entsync.moodle.CategorySink;
 import org.entsync.moodle.CohortSink;
 import org.entsync.moodle.GroupSink;
+import org.entsync.moodle.RoleSink;
 import org.entsync.moodle.UserRemoval;
 import org.entsync.moodle.UserSink;
 import org.entsync.report.EntityReport;
@@ -16,12 +17,14 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Removal stage: after a complete extraction, records the index knows but this run did not see are handled by
- * policy, behind the mass-removal guard. Users: kept, suspended or deleted. People who left lose their owned
- * cohort memberships and role assignments. Cohorts whose source disappeared are kept (empty) or deleted.
+ * policy, behind the mass-removal guard. Users: kept, suspended or deleted; their owned cohort memberships, role
+ * assignments and class keys go first. Cohorts whose source disappeared are kept (empty) or deleted.
  * School categories are never deleted: an orphan is reported.
  */
 public final class RemovalStage {
@@ -32,46 +35,36 @@ public final class RemovalStage {
         long t0 = System.nanoTime();
         String records = RunOptions.indexEntityOf(entity);
         EntityReport report = run.report(records);
-        if (!entity.equals(CategorySink.ENTITY) && report.isExtractionComplete()) {
-            // the people source is read: every removal candidate of its entities can be looked for at once
-            List<String> people = new java.util.ArrayList<>(List.of(UnchangedPeople.ENTITY));
-            run.options().entities().stream().filter(e -> !e.equals(CategorySink.ENTITY)).map(RunOptions::indexEntityOf).forEach(people::add);
-            run.computeUnseenAhead(people);
+        if (entity.equals(UserSink.ENTITY) && report.isExtractionComplete()) {
+            // the people source is read: the candidates of its indexed entities can be looked for at once
+            run.computeUnseenAhead(List.of(UnchangedPeople.ENTITY, UserSink.ENTITY));
         }
         try (Connection c = run.target().connection()) {
-            if (entity.equals("cohorts")) releaseOtherYears(run, c);
-            if (entity.equals(UserSink.ENTITY)) forgetGonePeople(run, c, report);
-            List<IndexRow> unseen = run.unseen(c, records);
-            if (guarded(run, c, entity, records, report, unseen)) {
-                long now = run.nowSeconds();
-                List<String> keys = unseen.stream().map(IndexRow::key).toList();
-                List<Long> ids = unseen.stream().map(IndexRow::moodleId).filter(id -> id > 0).toList();
-                switch (entity) {
-                    case UserSink.ENTITY -> removeUsers(run, c, unseen, keys, ids, now, report);
-                    case CategorySink.ENTITY -> {
-                        run.target().index().setState(c, records, keys, IndexRow.KEPT, now);
+            switch (entity) {
+                case CategorySink.ENTITY -> {
+                    List<IndexRow> unseen = run.unseen(c, records);
+                    if (guarded(run, c, entity, records, report, unseen)) {
+                        run.target().index().setState(c, records, unseen.stream().map(IndexRow::key).toList(), IndexRow.KEPT, run.nowSeconds());
                         unseen.forEach(r -> report.change(Count.kept, r.key(), r.moodleId(), null, "orphaned: the school is no longer in the directory (categories are never deleted)"));
                     }
-                    case "cohorts" -> {
-                        int n = WriteStage.cohortSink(run).removeAllMemberships(c, ids);
-                        run.target().index().delete(c, records, keys);
-                        unseen.forEach(r -> report.change(Count.removed, r.key(), r.moodleId(), null, "left the directory: removed from their cohorts"));
-                        report.add(Count.removed, n - unseen.size());
-                    }
-                    case "groups" -> {
-                        WriteStage.groupSink(run).removeKeys(c, ids);
-                        run.target().index().delete(c, records, keys);
-                        unseen.forEach(r -> report.change(Count.removed, r.key(), r.moodleId(), null, "left the directory: out of their classes' course groups"));
-                    }
-                    case "roles" -> {
-                        WriteStage.roleSink(run).removeAll(c, ids, now);
-                        run.target().index().delete(c, records, keys);
-                        unseen.forEach(r -> report.change(Count.removed, r.key(), r.moodleId(), null, "left the directory: role assignments removed"));
-                    }
-                    default -> throw new IllegalStateException(entity);
                 }
+                case UserSink.ENTITY -> {
+                    forgetGonePeople(run, c, report);
+                    List<IndexRow> unseen = run.unseen(c, records);
+                    if (guarded(run, c, entity, records, report, unseen)) {
+                        removeTheirRecords(run, c, unseen);
+                        removeUsers(run, c, unseen, report);
+                    }
+                }
+                case "cohorts" -> {
+                    releaseOtherYears(run, c);
+                    removeCohorts(run, c);
+                }
+                case "roles", "groups" -> {
+                    // their people's rows went with the users who left (removeTheirRecords); groups are reconciled below
+                }
+                default -> throw new IllegalStateException(entity);
             }
-            if (entity.equals("cohorts")) removeCohorts(run, c);
             if (run.options().dryRun()) c.rollback();
             else c.commit();
             if (entity.equals("groups")) reconcileGroups(run, c, report);
@@ -79,6 +72,39 @@ public final class RemovalStage {
             report.time("removal", (System.nanoTime() - t0) / 1_000_000);
             run.report().milestone("removal " + entity);
         }
+    }
+
+    /**
+     * Accounts the directory no longer gives this instance (people who left, moved out of its schools or took
+     * another username) lose what ent-sync gave them: their owned cohort memberships, role assignments and class
+     * keys, whichever entities this run syncs (a run of users alone must not leave them behind), before the users'
+     * removal policy applies. Behind the users' guard.
+     */
+    private static void removeTheirRecords(RunContext run, Connection c, List<IndexRow> users) throws SQLException {
+        Map<Long, String> keyOf = new HashMap<>();
+        users.forEach(r -> {
+            if (r.moodleId() > 0) keyOf.put(r.moodleId(), r.key());
+        });
+        if (keyOf.isEmpty()) return;
+        List<Long> ids = List.copyOf(keyOf.keySet());
+        Map<Long, Integer> memberships = WriteStage.cohortSink(run).removeAllMemberships(c, ids);
+        Map<Long, Integer> assignments = WriteStage.roleSink(run).removeAll(c, ids, run.nowSeconds());
+        Map<Long, Integer> keys = WriteStage.groupSink(run).removeKeys(c, ids);
+        report(run, CohortSink.MEMBERS, memberships, keyOf, "left the directory: removed from their cohorts");
+        report(run, RoleSink.INDEX, assignments, keyOf, "left the directory: role assignments removed");
+        report(run, GroupSink.KEYS, keys, keyOf, "left the directory: out of their classes' course groups");
+    }
+
+    /** One change per account that lost rows, the entity's removed count being the rows removed. */
+    private static void report(RunContext run, String entity, Map<Long, Integer> removed, Map<Long, String> keyOf, String note) {
+        if (removed.isEmpty()) return;
+        EntityReport report = run.report(entity);
+        int rows = 0;
+        for (Map.Entry<Long, Integer> e : removed.entrySet()) {
+            report.change(Count.removed, keyOf.get(e.getKey()), e.getKey(), null, note);
+            rows += e.getValue();
+        }
+        report.add(Count.removed, rows - removed.size());
     }
 
     /**
@@ -118,7 +144,10 @@ public final class RemovalStage {
         return true;
     }
 
-    private static void removeUsers(RunContext run, Connection c, List<IndexRow> unseen, List<String> keys, List<Long> ids, long now, EntityReport report) throws SQLException {
+    private static void removeUsers(RunContext run, Connection c, List<IndexRow> unseen, EntityReport report) throws SQLException {
+        long now = run.nowSeconds();
+        List<String> keys = unseen.stream().map(IndexRow::key).toList();
+        List<Long> ids = unseen.stream().map(IndexRow::moodleId).filter(id -> id > 0).toList();
         String policy = run.config().removal().policy();
         switch (policy) {
             case "keep" -> {
@@ -142,7 +171,7 @@ public final class RemovalStage {
     /** Cohorts no person referred to in this run: emptied by the membership diff; kept or deleted by policy. */
     private static void removeCohorts(RunContext run, Connection c) throws SQLException {
         // a cohort loses its source only when people who referred to it changed or left: none did
-        if (!run.target().index().wroteInRun(CohortSink.MEMBERS) && !run.target().index().wroteInRun(CohortSink.DEFINITIONS)) return;
+        if (!WriteStage.cohortSink(run).membersRemovedInRun() && !run.target().index().wroteInRun(CohortSink.DEFINITIONS)) return;
         EntityReport report = run.report(CohortSink.DEFINITIONS);
         // people skipped as unchanged still belong to their cohorts: a cohort whose source disappeared has no member left
         List<IndexRow> unseen = WriteStage.cohortSink(run).unseenWithoutMembers(c, run.runId());

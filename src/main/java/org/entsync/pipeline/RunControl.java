@@ -54,10 +54,9 @@ public final class RunControl {
     /** The run's index entities that hold no row yet (a first sync): their probes skip what the run has not written. */
     private static void findFresh(RunContext run) throws SQLException {
         java.util.Set<String> entities = new java.util.LinkedHashSet<>();
-        for (String e : run.options().entities()) {
-            entities.add(e); // cohorts and groups index their definitions under the entity's own name
-            entities.add(RunOptions.indexEntityOf(e));
-        }
+        // users and categories, and the definitions cohorts and groups index under the entity's own name (roles: none)
+        entities.addAll(run.options().entities());
+        entities.remove("roles");
         if (run.getSources().contains("people")) entities.add(UnchangedPeople.ENTITY);
         try (Connection c = run.target().connection()) {
             run.target().index().findFresh(c, entities);
@@ -87,11 +86,19 @@ public final class RunControl {
             try (ResultSet keys = ps.getGeneratedKeys()) {
                 id = keys.next() ? keys.getLong(1) : Sql.longValue(c, "SELECT MAX(id) FROM " + t.sql().t("entsync_run") + " WHERE instance = ?", r.instance);
             }
+            t.index().retire(c, RETIRED_INDEX_ENTITIES);
             c.commit();
             run.runId(id);
         }
         LOG.info("run {} of instance {} started ({}, {})", run.runId(), r.instance, r.mode, r.trigger);
     }
+
+    /**
+     * Index entities earlier versions kept for each person's memberships, assignments and class keys: those records
+     * are now diffed against the rows themselves, and the rows an index of them left are deleted (an indexed range,
+     * nothing to do once gone).
+     */
+    private static final List<String> RETIRED_INDEX_ENTITIES = List.of("cohort-members", "role-assignments", "class-keys");
 
     /** The LDAP sources of the run, in order (bean calls, not simple OGNL: Camel's caches would keep runs reachable). */
     public List<String> sources(@ExchangeProperty("farm") FarmRun farm) {

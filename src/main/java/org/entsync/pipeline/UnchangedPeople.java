@@ -80,7 +80,8 @@ public final class UnchangedPeople {
             run.target().index().rememberSeenHashes(ENTITY, skippedDns, skipped, runId);
             for (String entity : run.entitiesOf(source)) {
                 String records = RunOptions.indexEntityOf(entity);
-                run.target().index().rememberSeenHashes(records, skippedRecords, skipped, runId);
+                // derived records have no index rows: nothing of theirs to keep from removal
+                if (RunControl.primary(entity)) run.target().index().rememberSeenHashes(records, skippedRecords, skipped, runId);
                 run.report(records).add(EntityReport.Count.unchanged, skipped);
                 run.addSeen(entity, skipped);
             }

@@ -45,10 +45,11 @@ public final class WriteStage {
         }
     }
 
+    /** The run's cohort sink (also when cohorts are not synced in this run: the users' removal takes their owned memberships). */
     static CohortSink cohortSink(RunContext run) {
         SyncConfig.Owned owned = run.config().owned();
         return run.sink("cohorts", () -> new CohortSink(run.target(), owned.cohortComponent(), owned.cohortYearPrefix(),
-                run.mappings().cohorts().systemContext(), run.categories(), run.options().dryRun()));
+                run.mappings().cohorts() != null && run.mappings().cohorts().systemContext(), run.categories(), run.options().dryRun()));
     }
 
     static GroupSink groupSink(RunContext run) {

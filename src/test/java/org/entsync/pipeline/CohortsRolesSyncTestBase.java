@@ -314,6 +314,83 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(0, fx.sync(settings, RunOptions.defaults()).totalChanges());
     }
 
+    /**
+     * Another entry with the uid of a synced student: the users diff refuses it as a duplicate, and nothing derived
+     * from it reaches the student's account (its class would otherwise replace theirs).
+     */
+    @Test
+    @Order(9)
+    void anEntryWithTheUidOfAnotherDerivesNothing() throws Exception {
+        Map<String, String> settings = Map.of("entsync.cohorts.yearPrefix", "2026_");
+        List<SearchResultEntry> students = fx.search("(objectClass=ENTEleve)");
+        SearchResultEntry student = students.get(7);
+        String uid = student.getAttributeValue("uid").toLowerCase();
+        long userId = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
+        Set<String> cohorts = cohortsOf(userId);
+        String cls = student.getAttributeValue("ENTEleveClasses");
+        String otherClass = students.stream().map(s -> s.getAttributeValue("ENTEleveClasses"))
+                .filter(v -> v.startsWith(cls.substring(0, cls.lastIndexOf('$') + 1)) && !v.equals(cls)).findFirst().orElseThrow();
+        String impostor = "cn=impostor-" + uid + ",ou=people,dc=ent-demo,dc=fr";
+        try (LDAPConnection c = fx.ldap()) {
+            com.unboundid.ldap.sdk.Entry e = new com.unboundid.ldap.sdk.Entry(impostor, student.getAttributes());
+            e.setAttribute("cn", "impostor-" + uid);
+            e.setAttribute("ENTEleveClasses", otherClass);
+            e.removeAttribute("ENTEleveGroupes");
+            c.add(e);
+        }
+        try {
+            RunReport r = fx.sync(settings, RunOptions.defaults());
+            assertTrue(r.entities.get("users").getFailures().stream().anyMatch(f -> f.dn().equalsIgnoreCase(impostor) && f.reason().contains("duplicate")),
+                    () -> r.entities.get("users").getFailures().toString());
+            assertEquals(cohorts, cohortsOf(userId), "the student's cohorts, not the impostor's");
+            assertEquals(0, r.entities.get("cohort-members").get(Count.added) + r.entities.get("cohort-members").get(Count.removed),
+                    () -> r.entities.get("cohort-members").getChanges().toString());
+        } finally {
+            try (LDAPConnection c = fx.ldap()) {
+                c.delete(impostor);
+            }
+        }
+    }
+
+    /**
+     * A teacher who leaves loses every membership, assignment and class key ent-sync gave them, even in a run of
+     * users alone, and keeps what was given by hand; a later run of everything finds nothing left to do.
+     */
+    @Test
+    @Order(10)
+    void whoLeavesLosesWhatEntSyncGaveEvenInARunOfUsersAlone() throws Exception {
+        Map<String, String> settings = Map.of("entsync.cohorts.yearPrefix", "2026_");
+        SearchResultEntry teacher = fx.search("(&(ENTPersonProfils=National_ENS)(ENTAuxEnsClasses=*))").get(0);
+        String uid = teacher.getAttributeValue("uid").toLowerCase();
+        long userId = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
+        // owned: added by ent-sync, in a cohort still its own (last year's were released to manual management)
+        long owned = count("SELECT COUNT(*) FROM {p}entsync_member em JOIN {p}cohort c ON c.id = em.cohortid WHERE em.userid = ? AND c.component = 'local_entsync'", userId);
+        long roles = count("SELECT COUNT(*) FROM {p}role_assignments WHERE userid = ? AND component = 'local_entsync'", userId);
+        assertTrue(owned > 0 && roles > 0, owned + " memberships, " + roles + " assignments");
+        assertTrue(count("SELECT COUNT(*) FROM {p}entsync_classkey WHERE userid = ?", userId) > 0, "teaches classes");
+        long handCohort = count("SELECT id FROM {p}cohort WHERE idnumber = 'HAND$MADE'");
+        update("INSERT INTO {p}cohort_members (cohortid, userid, timeadded) VALUES (?, ?, 1)", handCohort, userId);
+        long sysCtx = count("SELECT id FROM {p}context WHERE contextlevel = 10");
+        update("INSERT INTO {p}role_assignments (roleid, contextid, userid, timemodified, modifierid, component, itemid, sortorder) "
+                + "SELECT id, ?, ?, 1, 2, '', 0, 0 FROM {p}role WHERE shortname = 'manager'", sysCtx, userId);
+        try (LDAPConnection c = fx.ldap()) {
+            c.delete(teacher.getDN());
+        }
+        RunReport r = fx.sync(settings, new RunOptions(List.of("users"), false, false, false, "cli"));
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
+        assertEquals(1, r.entities.get("users").get(Count.suspended));
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE cm.userid = ? AND c.component = 'local_entsync'", userId));
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}entsync_member em JOIN {p}cohort c ON c.id = em.cohortid WHERE em.userid = ? AND c.component = 'local_entsync'", userId));
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}role_assignments WHERE userid = ? AND component = 'local_entsync'", userId));
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}entsync_classkey WHERE userid = ?", userId));
+        assertEquals(1, count("SELECT COUNT(*) FROM {p}cohort_members WHERE userid = ? AND cohortid = ?", userId, handCohort), "hand-made membership kept");
+        assertEquals(1, count("SELECT COUNT(*) FROM {p}role_assignments WHERE userid = ? AND component = ''", userId), "hand-made assignment kept");
+        assertEquals(owned, r.entities.get("cohort-members").get(Count.removed));
+        assertEquals(1, r.entities.get("role-assignments").get(Count.removed));
+        RunReport all = fx.sync(settings, RunOptions.defaults());
+        assertEquals(0, all.totalChanges(), () -> "nothing left behind for a run of everything: " + all.entities);
+    }
+
     private Set<String> cohortsOf(long userId) {
         Set<String> out = new TreeSet<>();
         rows("SELECT c.idnumber FROM {p}cohort c JOIN {p}cohort_members cm ON cm.cohortid = c.id WHERE cm.userid = ? AND c.component = 'local_entsync'", userId)
