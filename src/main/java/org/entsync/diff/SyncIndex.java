@@ -459,6 +459,25 @@ public final class SyncIndex {
         Sql.updateIn(c, "DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey IN " + Sql.IN_LIST, keys, instance, entity);
     }
 
+    /**
+     * Deletes the rows of these keys whose value does not begin with the given prefix (key → prefix, all prefixes of
+     * one length), in the caller's transaction, one batched statement.
+     */
+    public void deleteUnlessPrefixed(Connection c, String entity, Map<String, String> prefixes) throws SQLException {
+        if (prefixes.isEmpty()) return;
+        beforeWrite(entity, prefixes.keySet());
+        int length = prefixes.values().iterator().next().length();
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey = ? AND SUBSTRING(hash, 1, "
+                + length + ") <> ?")) {
+            for (Map.Entry<String, String> e : prefixes.entrySet()) {
+                if (e.getValue().length() != length) throw new IllegalArgumentException("prefixes of different lengths");
+                Sql.bind(ps, instance, entity, e.getKey(), e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     /** Deletes every row of these entities (entities the index no longer keeps), in the caller's transaction. */
     public void retire(Connection c, Collection<String> entities) throws SQLException {
         Sql.updateIn(c, "DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity IN " + Sql.IN_LIST, entities, instance);

@@ -121,6 +121,51 @@ abstract class CrashSafetyTestBase extends MoodleDatabaseTest {
         assertTrue(kills >= KILLS, "only " + kills + " kills landed during a run");
     }
 
+    /**
+     * A run killed right after it wrote a batch of changed people, before it remembered their fingerprints, and the
+     * directory then put back as it was: the rerun must write the old values again, not skip those people as
+     * unchanged (their remembered fingerprint is the old entry's).
+     */
+    @Test
+    @Order(3)
+    void aKilledRunWhoseChangesAreUndoneInTheDirectoryConvergesToTheDirectory() throws Exception {
+        RunReport ref = fx.sync(reference, SETTINGS, RunOptions.defaults());
+        assertEquals(Outcome.SUCCESS.label, ref.outcome, () -> "reference run: " + ref.error);
+        Map<String, List<String>> expected = Reliability.digest(reference.dataSource());
+        assertEquals(Outcome.SUCCESS.label, fx.sync(SETTINGS, RunOptions.defaults()).outcome);
+        List<SearchResultEntry> students = new ArrayList<>(fx.search("(objectClass=ENTEleve)"));
+        students.sort(Comparator.comparing(SearchResultEntry::getDN));
+        List<SearchResultEntry> changed = students.subList(30, 35);
+        try (LDAPConnection c = fx.ldap()) {
+            for (SearchResultEntry s : changed) {
+                c.modify(s.getDN(), new Modification(ModificationType.REPLACE, "givenName", "Tué-" + s.getAttributeValue("uid")),
+                        new Modification(ModificationType.REPLACE, "sn", "Killed"));
+            }
+        }
+        Path log = log("halt-before-remember");
+        Files.createDirectories(log.getParent());
+        Process p = Reliability.child(List.of("sync"), fx.settings(db, SETTINGS), Map.of("entsync.test.haltBeforeRemember", "true"), log).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child sync did not stop");
+        assertEquals(137, p.exitValue(), () -> "the child did not halt before remembering: " + Reliability.read(log));
+        assertEquals(changed.size(), Reliability.count(db.dataSource(), "SELECT COUNT(*) FROM {p}user WHERE firstname LIKE 'Tué-%'"), "the batch was written");
+        try (LDAPConnection c = fx.ldap()) { // put back exactly as it was read, attributes in the same order: the same fingerprint
+            for (SearchResultEntry s : changed) {
+                c.delete(s.getDN());
+                c.add(new Entry(s.getDN(), s.getAttributes().toArray(new Attribute[0])));
+            }
+        }
+        RunReport rerun = fx.sync(SETTINGS, RunOptions.defaults());
+        assertEquals(Outcome.SUCCESS.label, rerun.outcome, () -> "rerun: " + rerun.error);
+        // the same as the reference, but for the dirty flags of the people written twice (as they should be)
+        Map<String, List<String>> actual = new java.util.HashMap<>(Reliability.digest(db.dataSource()));
+        Map<String, List<String>> reference = new java.util.HashMap<>(expected);
+        actual.remove("cache_flags");
+        reference.remove("cache_flags");
+        assertEquals("", Reliability.compare(reference, actual), "the rerun wrote the directory's values back");
+        assertEquals(List.of(), Reliability.indexProblems(db.dataSource()));
+        journal.add(dialect() + " halt before remembering " + changed.size() + " changed people, directory put back: rerun " + rerun.totalChanges() + " changes, digest = reference");
+    }
+
     /** Starts a child sync, kills it after a random delay, reruns to completion, compares. True if the kill hit a live run. */
     private boolean killAndRerun(String phase, int attempt, Map<String, List<String>> expected) throws Exception {
         String name = phase.replace(">", "") + "-" + attempt;
