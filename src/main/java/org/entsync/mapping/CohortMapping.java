@@ -9,7 +9,6 @@ import org.entsync.ldap.StructureDirectory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -50,11 +49,17 @@ public final class CohortMapping {
     private final List<Map.Entry<String, Kind>> kinds;
     private final String yearPrefix;
     private final String salt;
+    /** The idnumber and name templates of the kinds, parsed once (not for every person). */
+    private final Map<String, Template> templates = new java.util.HashMap<>();
 
     private CohortMapping(String file, Spec spec, String yearPrefix, String salt) {
         this.file = file;
         this.spec = spec;
         this.kinds = spec.kinds.entrySet().stream().filter(k -> k.getValue().enabled).toList();
+        kinds.forEach(k -> {
+            templates.put(k.getValue().idnumber, new Template(k.getValue().idnumber));
+            templates.put(k.getValue().name, new Template(k.getValue().name));
+        });
         this.yearPrefix = yearPrefix;
         this.salt = salt;
     }
@@ -113,7 +118,9 @@ public final class CohortMapping {
         Map<String, Cohort> out = new LinkedHashMap<>();
         for (Map.Entry<String, Kind> ke : kinds) {
             Kind k = ke.getValue();
-            if (!k.profiles.isEmpty() && profiles.stream().noneMatch(p -> k.profiles.contains(p.toUpperCase(Locale.ROOT)))) continue;
+            if (!k.profiles.isEmpty() && !Profiles.any(profiles, k.profiles)) continue;
+            Template idnumberTemplate = templates.get(k.idnumber);
+            Template nameTemplate = templates.get(k.name);
             for (String attr : k.from) {
                 String[] values = entry.getAttributeValues(attr);
                 if (values == null) continue;
@@ -128,9 +135,9 @@ public final class CohortMapping {
                     parts.put("uai", s.uai());
                     parts.put("school", s.name() == null ? s.uai() : s.name());
                     parts.put("kind", ke.getKey());
-                    if (parts.values().stream().anyMatch(String::isEmpty)) continue;
-                    String idnumber = yearPrefix + new Template(k.idnumber).render(parts::get);
-                    String name = new Template(k.name).render(parts::get);
+                    if (parts.containsValue("")) continue;
+                    String idnumber = yearPrefix + idnumberTemplate.render(parts::get);
+                    String name = nameTemplate.render(parts::get);
                     out.putIfAbsent(idnumber, new Cohort(cut(idnumber, 100), cut(name, 254), s.uai(), ke.getKey()));
                 }
             }

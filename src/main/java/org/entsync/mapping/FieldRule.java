@@ -246,6 +246,7 @@ public final class FieldRule {
      * value is no value, so a required field made of it fails as missing instead of writing an invisible name.
      */
     static boolean invisible(String v) {
+        if (!v.isEmpty() && v.charAt(0) > ' ' && v.charAt(0) < 0x7f) return false; // the usual value: a visible ASCII first character
         return v.codePoints().allMatch(cp -> Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.FORMAT);
     }
 

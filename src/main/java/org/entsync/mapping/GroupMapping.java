@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -213,7 +212,7 @@ public final class GroupMapping {
     }
 
     private static void collect(Entry entry, List<String> profiles, Side side, String kind, StructureDirectory structures, List<String> schools, Set<String> out) {
-        if (!side.profiles.isEmpty() && profiles.stream().noneMatch(p -> side.profiles.contains(p.toUpperCase(Locale.ROOT)))) return;
+        if (!side.profiles.isEmpty() && !Profiles.any(profiles, side.profiles)) return;
         for (String attr : side.from) {
             String[] values = entry.getAttributeValues(attr);
             if (values == null) continue;

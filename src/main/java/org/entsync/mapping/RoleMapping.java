@@ -126,7 +126,7 @@ public final class RoleMapping {
             When w = cr.rule().when;
             Set<String> where = new LinkedHashSet<>();
             boolean matched = false;
-            if (!w.profiles.isEmpty() && profiles.stream().anyMatch(p -> w.profiles.contains(p.toUpperCase(Locale.ROOT)))) {
+            if (!w.profiles.isEmpty() && Profiles.any(profiles, w.profiles)) {
                 matched = true;
                 where.addAll(schools);
             }
