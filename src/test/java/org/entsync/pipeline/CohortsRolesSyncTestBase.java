@@ -279,7 +279,7 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         long owned = count("SELECT COUNT(*) FROM {p}cohort WHERE component = 'local_entsync'");
         long members = count("SELECT COUNT(*) FROM {p}cohort_members");
         long manual = count("SELECT COUNT(*) FROM {p}cohort WHERE component = ''");
-        RunReport r = fx.sync(Map.of("entsync.cohorts.yearPrefix", "2026_"), new RunOptions(RunOptions.ALL, false, false, false, "cli"));
+        RunReport r = fx.sync(YEAR_2026, new RunOptions(RunOptions.ALL, false, false, false, "cli"));
         assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error) + r.entities.get("cohort-members").getGuards());
         // last year's cohorts are handed over to manual management, with the members they had
         assertEquals(manual + owned, count("SELECT COUNT(*) FROM {p}cohort WHERE component = ''"));
@@ -287,16 +287,15 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertTrue(count("SELECT COUNT(*) FROM {p}cohort WHERE component = 'local_entsync' AND idnumber LIKE '2026%'") > 0);
         long oldMembers = count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE c.idnumber NOT LIKE '2026%'");
         assertEquals(members, oldMembers, "nobody removed from last year's cohorts");
-        assertEquals(0, fx.sync(Map.of("entsync.cohorts.yearPrefix", "2026_"), RunOptions.defaults()).totalChanges());
+        assertEquals(0, fx.sync(YEAR_2026, RunOptions.defaults()).totalChanges());
     }
 
     @Test
     @Order(8)
     void anAccountDeletedInMoodleComesBackInItsCohorts() throws Exception {
-        Map<String, String> settings = Map.of("entsync.cohorts.yearPrefix", "2026_");
         SearchResultEntry student = fx.search("(objectClass=ENTEleve)").get(5);
         String uid = student.getAttributeValue("uid").toLowerCase();
-        long before = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
+        long before = accountOf(student);
         Set<String> cohorts = cohortsOf(before);
         assertTrue(cohorts.size() >= 2, cohorts::toString);
         // what Moodle's delete_user() leaves: the row renamed and marked deleted, its memberships and context gone
@@ -306,12 +305,12 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         try (LDAPConnection c = fx.ldap()) {
             c.modify(student.getDN(), new Modification(ModificationType.REPLACE, "givenName", "Revenant"));
         }
-        RunReport r = fx.sync(settings, RunOptions.defaults());
+        RunReport r = fx.sync(YEAR_2026, RunOptions.defaults());
         assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
         long after = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
         assertTrue(after != before, "a new account");
         assertEquals(cohorts, cohortsOf(after), "back in the cohorts the directory gives them");
-        assertEquals(0, fx.sync(settings, RunOptions.defaults()).totalChanges());
+        assertEquals(0, fx.sync(YEAR_2026, RunOptions.defaults()).totalChanges());
     }
 
     /**
@@ -321,11 +320,10 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
     @Test
     @Order(9)
     void anEntryWithTheUidOfAnotherDerivesNothing() throws Exception {
-        Map<String, String> settings = Map.of("entsync.cohorts.yearPrefix", "2026_");
         List<SearchResultEntry> students = fx.search("(objectClass=ENTEleve)");
         SearchResultEntry student = students.get(7);
         String uid = student.getAttributeValue("uid").toLowerCase();
-        long userId = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
+        long userId = accountOf(student);
         Set<String> cohorts = cohortsOf(userId);
         String cls = student.getAttributeValue("ENTEleveClasses");
         String otherClass = students.stream().map(s -> s.getAttributeValue("ENTEleveClasses"))
@@ -339,7 +337,7 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
             c.add(e);
         }
         try {
-            RunReport r = fx.sync(settings, RunOptions.defaults());
+            RunReport r = fx.sync(YEAR_2026, RunOptions.defaults());
             assertTrue(r.entities.get("users").getFailures().stream().anyMatch(f -> f.dn().equalsIgnoreCase(impostor) && f.reason().contains("duplicate")),
                     () -> r.entities.get("users").getFailures().toString());
             assertEquals(cohorts, cohortsOf(userId), "the student's cohorts, not the impostor's");
@@ -359,10 +357,8 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
     @Test
     @Order(10)
     void whoLeavesLosesWhatEntSyncGaveEvenInARunOfUsersAlone() throws Exception {
-        Map<String, String> settings = Map.of("entsync.cohorts.yearPrefix", "2026_");
         SearchResultEntry teacher = fx.search("(&(ENTPersonProfils=National_ENS)(ENTAuxEnsClasses=*))").get(0);
-        String uid = teacher.getAttributeValue("uid").toLowerCase();
-        long userId = count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", uid);
+        long userId = accountOf(teacher);
         // owned: added by ent-sync, in a cohort still its own (last year's were released to manual management)
         long owned = count("SELECT COUNT(*) FROM {p}entsync_member em JOIN {p}cohort c ON c.id = em.cohortid WHERE em.userid = ? AND c.component = 'local_entsync'", userId);
         long roles = count("SELECT COUNT(*) FROM {p}role_assignments WHERE userid = ? AND component = 'local_entsync'", userId);
@@ -376,7 +372,7 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         try (LDAPConnection c = fx.ldap()) {
             c.delete(teacher.getDN());
         }
-        RunReport r = fx.sync(settings, new RunOptions(List.of("users"), false, false, false, "cli"));
+        RunReport r = fx.sync(YEAR_2026, new RunOptions(List.of("users"), false, false, false, "cli"));
         assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
         assertEquals(1, r.entities.get("users").get(Count.suspended));
         assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE cm.userid = ? AND c.component = 'local_entsync'", userId));
@@ -387,8 +383,16 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(1, count("SELECT COUNT(*) FROM {p}role_assignments WHERE userid = ? AND component = ''", userId), "hand-made assignment kept");
         assertEquals(owned, r.entities.get("cohort-members").get(Count.removed));
         assertEquals(1, r.entities.get("role-assignments").get(Count.removed));
-        RunReport all = fx.sync(settings, RunOptions.defaults());
+        RunReport all = fx.sync(YEAR_2026, RunOptions.defaults());
         assertEquals(0, all.totalChanges(), () -> "nothing left behind for a run of everything: " + all.entities);
+    }
+
+    /** The year prefix the cohorts carry from test 7 on. */
+    private static final Map<String, String> YEAR_2026 = Map.of("entsync.cohorts.yearPrefix", "2026_");
+
+    /** The live Moodle account of a person of the directory. */
+    private long accountOf(SearchResultEntry person) {
+        return count("SELECT id FROM {p}user WHERE username = ? AND deleted = 0", person.getAttributeValue("uid").toLowerCase());
     }
 
     private Set<String> cohortsOf(long userId) {
