@@ -185,6 +185,7 @@ public final class CohortSink {
         Set<List<Long>> existing = existingPairs(c, readIds);
         List<long[]> add = new ArrayList<>();
         List<long[]> remove = new ArrayList<>();
+        List<long[]> restore = new ArrayList<>();
         for (PendingChange ch : changes) {
             Long userId = users.get(ch.record().key());
             if (userId == null) continue; // not (or no longer) a synced user: retried when they are
@@ -197,11 +198,11 @@ public final class CohortSink {
             List<String> added = new ArrayList<>();
             List<String> removed = new ArrayList<>();
             for (Long id : desired) {
-                // a membership already there but not added by ent-sync was made by hand: left alone, not adopted
-                if (!have.contains(id) && !existing.contains(List.of(id, userId))) {
-                    add.add(new long[]{id, userId});
-                    added.add(idnumberOf.get(id));
-                }
+                // there: ent-sync's own, or made by hand (left alone, not adopted)
+                if (existing.contains(List.of(id, userId))) continue;
+                // one of ent-sync's deleted by hand in Moodle is put back (once the person changes, or by --full)
+                (have.contains(id) ? restore : add).add(new long[]{id, userId});
+                added.add(idnumberOf.get(id));
             }
             for (Long id : have) if (!desired.contains(id)) {
                 remove.add(new long[]{id, userId});
@@ -213,7 +214,7 @@ public final class CohortSink {
                 reports.add(() -> report.add(Count.unchanged, 1));
             }
         }
-        insertMembers(c, add, now);
+        insertMembers(c, add, restore, now);
         deleteMembers(c, remove);
         target.countBatch(2);
     }
@@ -244,9 +245,10 @@ public final class CohortSink {
         return "SUBSTRING(" + column + ", 1, " + yearPrefix.length() + ") = ?";
     }
 
-    private void insertMembers(Connection c, List<long[]> add, long now) throws SQLException {
-        if (add.isEmpty()) return;
-        target.sql().insert(c, "cohort_members", List.of("cohortid", "userid", "timeadded"), add.stream().map(a -> new Object[]{a[0], a[1], now}).toList());
+    /** New memberships, recorded as ent-sync's; and ent-sync's own whose cohort_members row went (already recorded). */
+    private void insertMembers(Connection c, List<long[]> add, List<long[]> restore, long now) throws SQLException {
+        target.sql().insert(c, "cohort_members", List.of("cohortid", "userid", "timeadded"),
+                java.util.stream.Stream.concat(add.stream(), restore.stream()).map(a -> new Object[]{a[0], a[1], now}).toList());
         target.sql().insert(c, SyncIndex.MEMBER_TABLE, List.of("instance", "cohortid", "userid"),
                 add.stream().map(a -> new Object[]{target.instance(), a[0], a[1]}).toList());
     }

@@ -387,6 +387,28 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(0, all.totalChanges(), () -> "nothing left behind for a run of everything: " + all.entities);
     }
 
+    /**
+     * A membership ent-sync made and an administrator deleted in Moodle: a run where the person did not change leaves
+     * it out (people unchanged since their last sync are not looked at), --full puts it back, once.
+     */
+    @Test
+    @Order(11)
+    void aMembershipDeletedByHandComesBackWithFull() throws Exception {
+        SearchResultEntry student = fx.search("(objectClass=ENTEleve)").get(12);
+        long userId = accountOf(student);
+        Set<String> cohorts = cohortsOf(userId);
+        String cls = cohorts.stream().filter(c -> c.contains("$class$")).findFirst().orElseThrow();
+        update("DELETE FROM {p}cohort_members WHERE userid = ? AND cohortid = (SELECT id FROM {p}cohort WHERE idnumber = ?)", userId, cls);
+        assertEquals(0, fx.sync(YEAR_2026, RunOptions.defaults()).totalChanges(), "an unchanged person is not looked at");
+        RunReport full = fx.sync(YEAR_2026, new RunOptions(RunOptions.ALL, true, false, false, "cli"));
+        assertEquals(Outcome.SUCCESS.label, full.outcome, () -> String.valueOf(full.error));
+        assertEquals(cohorts, cohortsOf(userId), "back in the class cohort");
+        assertEquals(1, full.entities.get("cohort-members").get(Count.added), () -> full.entities.get("cohort-members").getChanges().toString());
+        assertEquals(1, count("SELECT COUNT(*) FROM {p}entsync_member em JOIN {p}cohort c ON c.id = em.cohortid WHERE em.userid = ? AND c.idnumber = ?", userId, cls),
+                "still recorded once as ent-sync's");
+        assertEquals(0, fx.sync(YEAR_2026, new RunOptions(RunOptions.ALL, true, false, false, "cli")).entities.get("cohort-members").get(Count.added));
+    }
+
     /** The year prefix the cohorts carry from test 7 on. */
     private static final Map<String, String> YEAR_2026 = Map.of("entsync.cohorts.yearPrefix", "2026_");
 
