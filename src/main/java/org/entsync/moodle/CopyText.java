@@ -9,7 +9,16 @@ import java.util.Arrays;
  * other character, control characters included, is sent as it is and stored exactly.
  */
 final class CopyText {
-    private byte[] buf = new byte[8192];
+    private static final ThreadLocal<CopyText> PER_THREAD = ThreadLocal.withInitial(CopyText::new);
+
+    /** This thread's buffer, empty: it is flushed at ~64 KiB, so it stays that size instead of growing anew for every statement. */
+    static CopyText start() {
+        CopyText t = PER_THREAD.get();
+        t.clear();
+        return t;
+    }
+
+    private byte[] buf = new byte[1 << 17];
     private int len;
     private boolean rowStarted;
 
@@ -39,7 +48,7 @@ final class CopyText {
         } else if (v instanceof String s) {
             text(s);
         } else if (v instanceof Long || v instanceof Integer || v instanceof Short) {
-            ascii(v.toString());
+            digits(((Number) v).longValue());
         } else if (v instanceof Boolean b) {
             ascii(b ? "t" : "f");
         } else {
@@ -77,6 +86,29 @@ final class CopyText {
         ensure(b.length);
         System.arraycopy(b, 0, buf, len, b.length);
         len += b.length;
+    }
+
+    /** A number's decimal digits, written without a String (a first sync writes millions of ids). */
+    private void digits(long v) {
+        if (v == Long.MIN_VALUE) {
+            ascii(Long.toString(v));
+            return;
+        }
+        ensure(20);
+        if (v < 0) {
+            buf[len++] = '-';
+            v = -v;
+        }
+        int start = len;
+        do {
+            buf[len++] = (byte) ('0' + (v % 10));
+            v /= 10;
+        } while (v > 0);
+        for (int i = start, j = len - 1; i < j; i++, j--) {
+            byte t = buf[i];
+            buf[i] = buf[j];
+            buf[j] = t;
+        }
     }
 
     private void ascii(String s) {

@@ -114,7 +114,7 @@ public final class Sql {
         org.postgresql.copy.CopyIn copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
                 .copyIn("COPY " + t(table) + " (" + String.join(", ", columns) + ") FROM STDIN");
         try {
-            CopyText text = new CopyText();
+            CopyText text = CopyText.start();
             for (Object[] r : rows) {
                 if (r.length != columns.size()) throw new IllegalArgumentException(r.length + " values for " + columns.size() + " columns of " + table);
                 text.row(r);

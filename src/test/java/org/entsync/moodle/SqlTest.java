@@ -86,6 +86,8 @@ class SqlTest {
             List<Object[]> rows = new ArrayList<>();
             for (int i = 0; i < tricky.size(); i++) rows.add(new Object[]{(long) i, i, tricky.get(i)});
             rows.add(new Object[]{100L, -5, null});
+            rows.add(new Object[]{Long.MAX_VALUE, Integer.MIN_VALUE, "extremes"});
+            rows.add(new Object[]{200L, 0, "zeros"});
             for (long i = 1_000; i < 4_000; i++) rows.add(new Object[]{i, (int) i, "row " + i + " ".repeat(20)}); // past one 64 KiB COPY chunk
             Sql sql = new Sql(dialect, "mdl_");
             sql.insert(c, "rows", List.of("id", "n", "v"), rows);
@@ -95,11 +97,13 @@ class SqlTest {
             }
             assertEquals(null, Sql.stringValue(c, "SELECT v FROM mdl_rows WHERE id = 100"));
             assertEquals(-5, Sql.longValue(c, "SELECT n FROM mdl_rows WHERE id = 100"));
+            assertEquals(Integer.MIN_VALUE, Sql.longValue(c, "SELECT n FROM mdl_rows WHERE id = ?", Long.MAX_VALUE));
+            assertEquals("zeros", Sql.stringValue(c, "SELECT v FROM mdl_rows WHERE id = 200 AND n = 0"));
             assertEquals(3_000, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_rows WHERE id >= 1000 AND n = id"));
             // a refused row fails the statement, and the connection stays usable for the transaction's rollback
             assertThrows(java.sql.SQLException.class, () -> sql.insert(c, "rows", List.of("id", "n", "v"), List.<Object[]>of(new Object[]{5000L, 1, "x"}, new Object[]{1L, 1, "dup"})));
             c.rollback();
-            assertEquals(tricky.size() + 1 + 3_000, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_rows"));
+            assertEquals(tricky.size() + 3 + 3_000, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_rows"));
         }
     }
 
