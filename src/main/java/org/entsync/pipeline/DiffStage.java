@@ -69,7 +69,7 @@ public final class DiffStage {
             // since its writes are rolled back
             run.target().index().rememberSeen(indexEntity, seenUnchanged, run.runId());
             List<String> notIndexed = new ArrayList<>(page.failedKeys());
-            if (run.options().dryRun()) changed.forEach(p -> notIndexed.add(p.record().key()));
+            if (run.options().dryRun()) changed.forEach(p -> notIndexed.add(p.record().key())); // its writes are rolled back
             run.target().index().rememberFailed(indexEntity, notIndexed, run.runId());
             c.rollback(); // read only
         }
