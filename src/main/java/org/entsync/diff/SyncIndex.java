@@ -336,8 +336,8 @@ public final class SyncIndex {
     /**
      * Moodle ids of the accounts the recent batches of this run created (committed), unless a later batch wrote the
      * same id again without creating it (an account another key adopted): nothing in Moodle refers to them but what
-     * this run writes for their one person, once (a later entry with the same key is a duplicate whose derived
-     * records the index already holds). Cohorts, roles and groups do not read the current memberships, assignments
+     * this run writes for their one person, once (a later entry with the same key is a duplicate the users diff
+     * stops, and it derives nothing). Cohorts, roles and groups do not read the current memberships, assignments
      * or keys of these ids (four queries a batch in a first sync). Bounded like {@link #recentUsers}: a forgotten
      * id is only read.
      */

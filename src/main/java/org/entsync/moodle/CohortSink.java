@@ -1,7 +1,6 @@
 package org.entsync.moodle;
 
 import org.entsync.diff.IndexRow;
-import org.entsync.diff.IndexWrites;
 import org.entsync.diff.PendingChange;
 import org.entsync.diff.SyncIndex;
 import org.entsync.mapping.MappedRecord;

@@ -98,7 +98,8 @@ public final class RunControl {
      * are now diffed against the rows themselves, and the rows an index of them left are deleted (an indexed range,
      * nothing to do once gone).
      */
-    private static final List<String> RETIRED_INDEX_ENTITIES = List.of("cohort-members", "role-assignments", "class-keys");
+    private static final List<String> RETIRED_INDEX_ENTITIES = List.of(org.entsync.moodle.CohortSink.MEMBERS, org.entsync.moodle.RoleSink.INDEX,
+            org.entsync.moodle.GroupSink.KEYS);
 
     /** The LDAP sources of the run, in order (bean calls, not simple OGNL: Camel's caches would keep runs reachable). */
     public List<String> sources(@ExchangeProperty("farm") FarmRun farm) {

@@ -21,9 +21,10 @@ public record RunOptions(List<String> entities, boolean full, boolean dryRun, bo
     }
 
     /**
-     * The name under which an entity's records are indexed and reported: cohorts and roles index each person's set
-     * of memberships / assignments (cohort definitions are indexed and reported as "cohorts"); groups index each
+     * The name under which an entity's records are reported: cohorts and roles report each person's set of
+     * memberships / assignments (cohort definitions are indexed and reported as "cohorts"); groups report each
      * person's set of class/group keys ("class-keys"; Moodle groups are reported as "groups" and "group-members").
+     * Users and categories are also indexed under their name; the per-person sets have no index rows.
      */
     public static String indexEntityOf(String entity) {
         return switch (entity) {
