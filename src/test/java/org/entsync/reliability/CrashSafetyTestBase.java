@@ -86,9 +86,7 @@ abstract class CrashSafetyTestBase extends MoodleDatabaseTest {
     @Test
     @Order(1)
     void killedFirstFullSyncsConvergeToTheUninterruptedRun() throws Exception {
-        RunReport ref = fx.sync(reference, SETTINGS, RunOptions.defaults());
-        assertEquals(Outcome.SUCCESS.label, ref.outcome, () -> "reference run: " + ref.error);
-        Map<String, List<String>> expected = Reliability.digest(reference.dataSource());
+        Map<String, List<String>> expected = syncReference();
 
         // an uninterrupted child run: checks the child path and measures how long a run lasts
         long t0 = System.nanoTime();
@@ -113,9 +111,7 @@ abstract class CrashSafetyTestBase extends MoodleDatabaseTest {
         int kills = 0;
         for (int attempt = 1; kills < KILLS && attempt <= KILLS * 3; attempt++) {
             toggleDirectory();
-            RunReport ref = fx.sync(reference, SETTINGS, RunOptions.defaults());
-            assertEquals(Outcome.SUCCESS.label, ref.outcome, () -> "reference run: " + ref.error + " " + ref.entities.get("users").getGuards());
-            Map<String, List<String>> expected = Reliability.digest(reference.dataSource());
+            Map<String, List<String>> expected = syncReference();
             if (killAndRerun(stateB ? "A->B" : "B->A", attempt, expected)) kills++;
         }
         assertTrue(kills >= KILLS, "only " + kills + " kills landed during a run");
@@ -129,9 +125,7 @@ abstract class CrashSafetyTestBase extends MoodleDatabaseTest {
     @Test
     @Order(3)
     void aKilledRunWhoseChangesAreUndoneInTheDirectoryConvergesToTheDirectory() throws Exception {
-        RunReport ref = fx.sync(reference, SETTINGS, RunOptions.defaults());
-        assertEquals(Outcome.SUCCESS.label, ref.outcome, () -> "reference run: " + ref.error);
-        Map<String, List<String>> expected = Reliability.digest(reference.dataSource());
+        Map<String, List<String>> expected = syncReference();
         assertEquals(Outcome.SUCCESS.label, fx.sync(SETTINGS, RunOptions.defaults()).outcome);
         List<SearchResultEntry> students = new ArrayList<>(fx.search("(objectClass=ENTEleve)"));
         students.sort(Comparator.comparing(SearchResultEntry::getDN));
@@ -164,6 +158,13 @@ abstract class CrashSafetyTestBase extends MoodleDatabaseTest {
         assertEquals("", Reliability.compare(reference, actual), "the rerun wrote the directory's values back");
         assertEquals(List.of(), Reliability.indexProblems(db.dataSource()));
         journal.add(dialect() + " halt before remembering " + changed.size() + " changed people, directory put back: rerun " + rerun.totalChanges() + " changes, digest = reference");
+    }
+
+    /** An uninterrupted sync of the reference database to the directory as it is now; the digest it leaves. */
+    private Map<String, List<String>> syncReference() {
+        RunReport ref = fx.sync(reference, SETTINGS, RunOptions.defaults());
+        assertEquals(Outcome.SUCCESS.label, ref.outcome, () -> "reference run: " + ref.error + " " + ref.entities.get("users").getGuards());
+        return Reliability.digest(reference.dataSource());
     }
 
     /** Starts a child sync, kills it after a random delay, reruns to completion, compares. True if the kill hit a live run. */
