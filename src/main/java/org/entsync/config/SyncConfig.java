@@ -38,7 +38,11 @@ public record SyncConfig(
                        String baseDn, String peopleBase, String structuresBase, String groupsBase,
                        int pageSize, int connectTimeoutMs, int responseTimeoutMs,
                        boolean startTls, Path trustStore, SecretValue trustStorePassword, boolean trustAll,
-                       int retries, int retryBackoffMs, Path embeddedSample) {
+                       int retries, int retryBackoffMs, Path embeddedSample, String changeMarker) {
+        /** The operational attribute that changes with every write of an entry (entsync.ldap.changeMarker), or null. */
+        public String changeMarkerOrNull() {
+            return changeMarker.isEmpty() || changeMarker.equalsIgnoreCase("none") ? null : changeMarker;
+        }
     }
 
     public record Moodle(String jdbcUrl, String user, SecretValue password, String prefix,
@@ -112,7 +116,18 @@ public record SyncConfig(
                 s.getInt("entsync.ldap.responseTimeoutMs", 100, 3_600_000),
                 startTls, trustStore, s.secret("entsync.ldap.trustStorePassword"), s.getBoolean("entsync.ldap.trustAll"),
                 s.getInt("entsync.ldap.retries", 0, 20), s.getInt("entsync.ldap.retryBackoffMs", 0, 600_000),
-                Path.of(s.get("entsync.ldap.embeddedSample")));
+                Path.of(s.get("entsync.ldap.embeddedSample")), changeMarker(s));
+    }
+
+    private static final Pattern ATTRIBUTE = Pattern.compile("[A-Za-z][A-Za-z0-9-]*|\\d+(\\.\\d+)+");
+
+    private static String changeMarker(Settings s) {
+        String v = s.get("entsync.ldap.changeMarker", "entryCSN").trim();
+        if (!v.isEmpty() && !v.equalsIgnoreCase("none") && !ATTRIBUTE.matcher(v).matches()) {
+            throw new ConfigException("setting entsync.ldap.changeMarker: '" + v + "' is not an LDAP attribute name; use entryCSN "
+                    + "(OpenLDAP), another attribute that changes with every write of an entry, or none");
+        }
+        return v;
     }
 
     private static String dn(Settings s, String key, boolean mayBeEmpty) {

@@ -25,8 +25,17 @@ public final class EntryFingerprint {
      * digested with one update ({@link Digest}; every person read goes through here in every run).
      */
     public static String of(Entry e, String salt) {
+        return of(e, salt, null);
+    }
+
+    /**
+     * As {@link #of(Entry, String)}, leaving out the change marker attribute (entryCSN) if the entry came with it:
+     * the marker changes with writes no mapping reads, and a fingerprint must not depend on whether it was asked for.
+     */
+    public static String of(Entry e, String salt, String markerAttribute) {
         Digest d = Digest.start().salt(salt).put((byte) 0).text(e.getDN());
         for (Attribute a : e.getAttributes()) {
+            if (markerAttribute != null && a.getName().equalsIgnoreCase(markerAttribute)) continue;
             d.put((byte) 1).text(a.getName());
             for (ASN1OctetString v : a.getRawValues()) d.put((byte) 2).bytes(v.getValue()); // as read: no copy of the value array
         }

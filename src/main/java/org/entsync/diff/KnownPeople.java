@@ -1,15 +1,15 @@
 package org.entsync.diff;
 
 /**
- * The people fingerprints of one instance as the index held them when the run started, in memory: DN → fingerprint
- * and key of the person's records, as 64-bit hashes ({@link SeenKeys#hash}) in open-addressing arrays (48 bytes per
- * person at most: 48 MB for a million). Loaded with one streamed query while the first LDAP page is read, it
+ * The people fingerprints of one instance as the index held them when the run started, in memory: DN → fingerprint,
+ * key of the person's records and change marker, as 64-bit hashes ({@link SeenKeys#hash}) in open-addressing arrays
+ * (64 bytes per person at most: 64 MB for a million). Loaded with one streamed query while the first LDAP page is read, it
  * replaces a probe of the index per page: a run where nothing changed then makes no query per page at all.
  * A 64-bit collision between two DNs cannot skip a changed person: the fingerprint covers the DN too.
  */
 public final class KnownPeople {
-    /** Slot i holds DN hash, fingerprint hash, record hash at 3i, 3i+1, 3i+2: one cache line per lookup, not three. */
-    private long[] slots = new long[3 << 10];
+    /** Slot i holds DN hash, fingerprint hash, record hash, marker at 4i..4i+3: one cache line per lookup, not four. */
+    private long[] slots = new long[4 << 10];
     private int size;
     /** Rows that could not be held exactly (a value without its record key, two DNs with one hash): see {@link #unread}. */
     private int inexact;
@@ -47,15 +47,29 @@ public final class KnownPeople {
         return bar > 0 && value.substring(0, bar).equals(fingerprint) ? SeenKeys.hash(value.substring(bar + 1)) : 0;
     }
 
-    /** Adds a person from an index row of entity {@code people}: key = DN (lower case), a {@link #value}. */
+    /** The hash of the record key in a person's index {@link #value}, 0 for a bad value. */
+    public static long record(String value) {
+        int bar = value.indexOf('|');
+        return bar > 0 ? SeenKeys.hash(value.substring(bar + 1)) : 0;
+    }
+
+    /** Adds a person from an index row of entity {@code people}: key = DN (lower case), a {@link #value}, no marker. */
     public void add(String dn, String value) {
+        add(dn, value, 0);
+    }
+
+    /**
+     * Adds a person from an index row of entity {@code people}: key = DN (lower case), a {@link #value}, and the
+     * {@link #marker} of the entry's change marker when it was last synced (0: none known).
+     */
+    public void add(String dn, String value, long marker) {
         int bar = value.indexOf('|');
         if (bar <= 0) {
             inexact++;
             return;
         }
         if ((size + 1) * 2L > capacity()) grow();
-        if (insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)))) size++;
+        if (insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)), marker)) size++;
         else inexact++;
     }
 
@@ -64,9 +78,9 @@ public final class KnownPeople {
         if (read == null) read = new long[(capacity() + 63) / 64];
         long h = slot(dnHash);
         long[] t = slots;
-        int mask = t.length / 3 - 1;
+        int mask = t.length / 4 - 1;
         for (int i = index(h, mask); ; i = (i + 1) & mask) {
-            long v = t[3 * i];
+            long v = t[4 * i];
             if (v == 0) return;
             if (v == h) {
                 long bit = 1L << (i & 63);
@@ -99,13 +113,43 @@ public final class KnownPeople {
 
     /** As {@link #unchangedRecord(String, String)}, by the {@link SeenKeys#hash} of the DN and of the fingerprint. */
     public long unchangedRecord(long dnHash, long fingerprintHash) {
+        int i = find(dnHash);
+        return i >= 0 && slots[4 * i + 1] == fingerprintHash ? slots[4 * i + 2] : 0;
+    }
+
+    /**
+     * As {@link #unchangedRecord(long, long)}, by the {@link #marker} of the entry's change marker: the hash of the
+     * person's record key when this DN was last synced with this marker, else 0 (also when no marker was known).
+     */
+    public long unchangedRecordByMarker(long dnHash, long marker) {
+        if (marker == 0) return 0;
+        int i = find(dnHash);
+        return i >= 0 && slots[4 * i + 3] == marker ? slots[4 * i + 2] : 0;
+    }
+
+    /** The marker this DN was last synced with (0: none, or an unknown DN). */
+    public long marker(long dnHash) {
+        int i = find(dnHash);
+        return i >= 0 ? slots[4 * i + 3] : 0;
+    }
+
+    /**
+     * What a change marker's value ({@code entryCSN}) is remembered as: a 64-bit hash of it and the run's people salt,
+     * so that a changed mapping makes every marker differ. Never 0 (0 = no marker).
+     */
+    public static long marker(String salt, String value) {
+        long h = org.entsync.mapping.Digest.start().salt(salt).put((byte) 3).text(value).long64();
+        return h == 0 ? 1 : h;
+    }
+
+    private int find(long dnHash) {
         long h = slot(dnHash);
         long[] t = slots;
-        int mask = t.length / 3 - 1;
+        int mask = t.length / 4 - 1;
         for (int i = index(h, mask); ; i = (i + 1) & mask) {
-            long v = t[3 * i];
-            if (v == 0) return 0;
-            if (v == h) return t[3 * i + 1] == fingerprintHash ? t[3 * i + 2] : 0;
+            long v = t[4 * i];
+            if (v == 0) return -1;
+            if (v == h) return i;
         }
     }
 
@@ -114,7 +158,7 @@ public final class KnownPeople {
     }
 
     private int capacity() {
-        return slots.length / 3;
+        return slots.length / 4;
     }
 
     /** 0 marks an empty slot: a DN whose hash is 0 is stored as 1. */
@@ -126,14 +170,15 @@ public final class KnownPeople {
         return (int) (h ^ (h >>> 32)) & mask;
     }
 
-    private static boolean insert(long[] t, long h, long fp, long rec) {
-        int mask = t.length / 3 - 1;
+    private static boolean insert(long[] t, long h, long fp, long rec, long marker) {
+        int mask = t.length / 4 - 1;
         for (int i = index(h, mask); ; i = (i + 1) & mask) {
-            if (t[3 * i] == 0 || t[3 * i] == h) {
-                boolean added = t[3 * i] == 0;
-                t[3 * i] = h;
-                t[3 * i + 1] = fp;
-                t[3 * i + 2] = rec;
+            if (t[4 * i] == 0 || t[4 * i] == h) {
+                boolean added = t[4 * i] == 0;
+                t[4 * i] = h;
+                t[4 * i + 1] = fp;
+                t[4 * i + 2] = rec;
+                t[4 * i + 3] = marker;
                 return added;
             }
         }
@@ -142,7 +187,7 @@ public final class KnownPeople {
     private void grow() {
         if (read != null) throw new IllegalStateException("people added once the read began");
         long[] t = new long[slots.length * 2];
-        for (int i = 0; i < slots.length; i += 3) if (slots[i] != 0) insert(t, slots[i], slots[i + 1], slots[i + 2]);
+        for (int i = 0; i < slots.length; i += 4) if (slots[i] != 0) insert(t, slots[i], slots[i + 1], slots[i + 2], slots[i + 3]);
         slots = t;
     }
 }

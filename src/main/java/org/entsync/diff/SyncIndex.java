@@ -112,11 +112,12 @@ public final class SyncIndex {
     /** The active rows of an entity whose values are "fingerprint|record key" (people), loaded in one streamed query. */
     public KnownPeople knownPeople(Connection c, String entity) throws SQLException {
         KnownPeople known = new KnownPeople();
-        try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND state = ?")) {
+        // moodleid of a people row: the marker of the entry's change marker (KnownPeople.marker), 0 if none
+        try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND state = ?")) {
             Sql.bind(ps, instance, entity, IndexRow.ACTIVE);
             ps.setFetchSize(5000);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) known.add(rs.getString(1), rs.getString(2));
+                while (rs.next()) known.add(rs.getString(1), rs.getString(2), rs.getLong(3));
             }
         }
         return known;
@@ -452,6 +453,21 @@ public final class SyncIndex {
         if (!keys.isEmpty()) beforeWrite(entity, keys);
         Sql.updateIn(c, "UPDATE " + sql.t(TABLE) + " SET state = ?, timemodified = ? WHERE instance = ? AND entity = ? AND ekey IN " + Sql.IN_LIST, keys,
                 state, now, instance, entity);
+    }
+
+    /**
+     * Sets the moodleid column of these rows (people rows: their change marker) without touching anything else:
+     * people found unchanged whose entry was written since (an attribute no mapping reads, a value put back).
+     */
+    public void setMoodleIds(Connection c, String entity, List<String> keys, List<Long> values) throws SQLException {
+        if (keys.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t(TABLE) + " SET moodleid = ? WHERE instance = ? AND entity = ? AND ekey = ?")) {
+            for (int i = 0; i < keys.size(); i++) {
+                Sql.bind(ps, values.get(i), instance, entity, keys.get(i));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     public void delete(Connection c, String entity, Collection<String> keys) throws SQLException {

@@ -77,6 +77,16 @@ public final class Digest {
         return HexFormat.of().formatHex(sha.digest(), 0, hexDigits / 2);
     }
 
+    /** The first 64 bits of the SHA-256 of what was gathered. */
+    public long long64() {
+        sha.reset();
+        sha.update(data, 0, size);
+        byte[] d = sha.digest();
+        long v = 0;
+        for (int i = 0; i < 8; i++) v = (v << 8) | (d[i] & 0xff);
+        return v;
+    }
+
     private void room(int n) {
         if (size + n > data.length) data = Arrays.copyOf(data, Math.max(data.length * 2, size + n));
     }

@@ -86,10 +86,35 @@ public final class FarmRun {
         return readAhead.remove(source);
     }
 
-    /** Closes the searches started ahead that no source read took. */
+    /** Closes the searches started ahead that no source read took, and the connection that fetched changed people. */
     void closeReadAhead() {
         readAhead.values().forEach(org.entsync.ldap.PagedSearch::close);
         readAhead.clear();
+        org.entsync.ldap.EntryFetcher f = peopleFetcher;
+        if (f != null) f.close();
+    }
+
+    /** The attribute read as the people's change marker (entsync.ldap.changeMarker), or null. */
+    public String changeMarker() {
+        return lead().config().ldap().changeMarkerOrNull();
+    }
+
+    private volatile org.entsync.ldap.EntryFetcher peopleFetcher;
+
+    /**
+     * Whether the people are read as change markers only (DN + marker), every instance fetching the whole entries of
+     * the people whose marker changed since their last sync with {@link #peopleFetcher}.
+     */
+    public boolean readsPeopleMarkersOnly() {
+        return peopleFetcher != null;
+    }
+
+    public org.entsync.ldap.EntryFetcher peopleFetcher() {
+        return peopleFetcher;
+    }
+
+    void readPeopleMarkersOnly(org.entsync.ldap.EntryFetcher fetcher) {
+        this.peopleFetcher = fetcher;
     }
 
     /** The first run's settings stand for the directory (all instances of a farm share it). */

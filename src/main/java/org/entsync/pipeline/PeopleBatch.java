@@ -18,24 +18,28 @@ import java.util.Map;
 final class PeopleBatch {
     private List<SearchResultEntry> entries = new ArrayList<>();
     private Map<String, String> fingerprints = new HashMap<>();
+    private Map<String, Long> markers = new HashMap<>();
 
-    void add(SearchResultEntry e, String dn, String fingerprint) {
+    /** A changed person, with the marker of their entry's change marker (0: none) to remember with the fingerprint. */
+    void add(SearchResultEntry e, String dn, String fingerprint, long marker) {
         entries.add(e);
         fingerprints.put(dn, fingerprint);
+        if (marker != 0) markers.put(dn, marker);
     }
 
     int size() {
         return entries.size();
     }
 
-    /** The people gathered so far and their fingerprints (by lower-case DN); the batch starts again empty. */
+    /** The people gathered so far, their fingerprints and markers (by lower-case DN); the batch starts again empty. */
     Taken take() {
-        Taken t = new Taken(entries, fingerprints);
+        Taken t = new Taken(entries, fingerprints, markers);
         entries = new ArrayList<>();
         fingerprints = new HashMap<>();
+        markers = new HashMap<>();
         return t;
     }
 
-    record Taken(List<SearchResultEntry> entries, Map<String, String> fingerprints) {
+    record Taken(List<SearchResultEntry> entries, Map<String, String> fingerprints, Map<String, Long> markers) {
     }
 }

@@ -4,6 +4,7 @@ import com.unboundid.ldap.sdk.SearchResultEntry;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
+import org.entsync.ldap.EntryFetcher;
 import org.entsync.ldap.LdapReadException;
 import org.entsync.ldap.PagedSearch;
 import org.entsync.mapping.EntityMapping;
@@ -85,8 +86,35 @@ public final class ReadStage {
         RunContext lead = farm.getRuns().stream().filter(r -> r.mappings().users() != null).findFirst().orElse(farm.lead());
         EntityMapping m = lead.mapping("users");
         var cfg = lead.config().ldap();
+        String[] attrs = peopleAttributes(farm.getRuns().stream().map(RunContext::mappings).toList());
+        String marker = farm.changeMarker();
+        if (marker != null) {
+            // asked for in every read, so that each person's marker is remembered with their fingerprint
+            attrs = java.util.Arrays.copyOf(attrs, attrs.length + 1);
+            attrs[attrs.length - 1] = marker;
+            if (markersSuffice(farm)) {
+                EntryFetcher fetcher = new EntryFetcher(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(), attrs, cfg.retries());
+                if (fetcher.returnsAttribute(marker)) {
+                    farm.readPeopleMarkersOnly(fetcher);
+                    LOG.info("{}: differential read: DN and {} of every entry, whole entries of those that changed", source, marker);
+                    return new PagedSearch(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
+                            new String[]{marker}, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+                }
+                fetcher.close();
+                LOG.info("{}: the directory returns no {} (entsync.ldap.changeMarker): every entry is read whole", source, marker);
+            }
+        }
         return new PagedSearch(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
-                peopleAttributes(farm.getRuns().stream().map(RunContext::mappings).toList()), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+                attrs, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+    }
+
+    /**
+     * Markers are enough when every instance that reads the people skips the unchanged ones (not --full) and has
+     * synced them before (its people fingerprints, with their markers, are being loaded).
+     */
+    private static boolean markersSuffice(FarmRun farm) {
+        List<RunContext> readers = farm.getActiveRuns().stream().filter(r -> r.getSources().contains(PEOPLE)).toList();
+        return !readers.isEmpty() && readers.stream().allMatch(r -> r.skipsUnchanged() && !r.target().index().fresh(UnchangedPeople.ENTITY));
     }
 
     /** A search started ahead and never read (the run failed before its source): its thread and connection go. */
@@ -123,11 +151,30 @@ public final class ReadStage {
         LdapReadException ldap = find(e);
         String msg = ldap != null ? ldap.getMessage() : String.valueOf(e);
         LOG.error("{}: extraction incomplete: {}", source, msg);
-        for (RunContext run : farm.getActiveRuns()) {
-            for (String entity : run.entitiesOf(source)) {
-                run.report(RunOptions.indexEntityOf(entity)).extractionFailed(msg);
-                if (entity.equals("cohorts")) run.report(org.entsync.moodle.CohortSink.DEFINITIONS).extractionFailed(msg);
-            }
+        for (RunContext run : farm.getActiveRuns()) incomplete(run, source, msg);
+    }
+
+    /**
+     * The whole entries of changed people could not be read for one instance (the directory went away between the
+     * markers and the entries): as a failed read, what was written stays and removal is off; the people not read
+     * are synced by the next run.
+     */
+    public void fetchFailed(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LdapReadException ldap = find(e);
+        fetchFailed(run, source, ldap != null ? ldap.getMessage() : String.valueOf(e));
+    }
+
+    static void fetchFailed(RunContext run, String source, String msg) {
+        LOG.error("{} ({}): extraction incomplete: {}", source, run.config().instance(), msg);
+        run.changedPeople.clear();
+        incomplete(run, source, msg);
+    }
+
+    private static void incomplete(RunContext run, String source, String msg) {
+        for (String entity : run.entitiesOf(source)) {
+            run.report(RunOptions.indexEntityOf(entity)).extractionFailed(msg);
+            if (entity.equals("cohorts")) run.report(org.entsync.moodle.CohortSink.DEFINITIONS).extractionFailed(msg);
         }
     }
 

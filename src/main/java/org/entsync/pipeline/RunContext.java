@@ -102,6 +102,9 @@ public final class RunContext {
     }
 
     /** Whether this run skips unchanged people at all (not --full). */
+    /** People whose change marker changed, waiting to be read whole (differential read of markers only). */
+    java.util.List<String> changedPeople = new java.util.ArrayList<>();
+
     boolean skipsUnchanged() {
         return knownPeople != null;
     }

@@ -8,6 +8,7 @@ import org.entsync.diff.EntryFingerprint;
 import org.entsync.diff.IndexRow;
 import org.entsync.diff.KnownPeople;
 import org.entsync.diff.SeenKeys;
+import org.entsync.ldap.EntryFetcher;
 import org.entsync.mapping.MappedRecord;
 import org.entsync.report.EntityReport;
 
@@ -28,6 +29,7 @@ import java.util.Map;
 public final class UnchangedPeople {
     public static final String ENTITY = "people";
     private static final String FINGERPRINTS = "entsyncFingerprints";
+    private static final String MARKERS = "entsyncMarkers";
 
     /**
      * Takes a page of people as read: unchanged people stop here (counted unchanged, their records seen); the
@@ -35,56 +37,22 @@ public final class UnchangedPeople {
      * run's writer thread then maps and writes, one transaction per entity, while the read goes on.
      */
     public void skip(List<SearchResultEntry> page, Exchange exchange, @ExchangeProperty("run") RunContext run,
-                     @Header("source") String source) throws SQLException {
+                     @ExchangeProperty("farm") FarmRun farm, @Header("source") String source) throws SQLException {
         long t0 = System.nanoTime();
-        String salt = run.peopleSalt();
         KnownPeople known = run.knownPeopleIfLoaded();
         // the first pages may come before the fingerprints are loaded: they are looked up in the index instead of
         // waiting, so that the read goes on
         Map<String, IndexRow> probed = known == null && run.skipsUnchanged() ? probe(run, page) : Map.of();
-        long[] skippedRecords = new long[page.size()];
-        long[] skippedDns = new long[page.size()];
-        int skipped = 0;
-        long[] noRecordDns = new long[page.size()];
-        long[] readDns = new long[page.size()];
-        int read = 0;
-        int outOfScope = 0;
-        int filtered = 0;
-        for (SearchResultEntry e : page) {
-            String dn = key(e);
-            long dnHash = SeenKeys.hash(dn);
-            readDns[read++] = dnHash;
-            String fingerprint = EntryFingerprint.of(e, salt);
-            long record = known != null ? known.unchangedRecord(dnHash, SeenKeys.hash(fingerprint)) : unchangedRecord(probed.get(dn), fingerprint);
-            if (record == KnownPeople.OUT_OF_SCOPE_RECORD || record == KnownPeople.FILTERED_RECORD) {
-                // still nothing to write for this instance: counted as the mapping would, no record is seen
-                noRecordDns[outOfScope + filtered] = dnHash;
-                if (record == KnownPeople.OUT_OF_SCOPE_RECORD) outOfScope++;
-                else filtered++;
-            } else if (record != 0) {
-                skippedRecords[skipped] = record;
-                skippedDns[skipped++] = dnHash;
-            } else {
-                run.heldPeople.add(e, dn, fingerprint);
-            }
-        }
-        run.markRead(readDns, read);
-        if (outOfScope + filtered > 0) {
-            run.target().index().rememberSeenHashes(ENTITY, noRecordDns, outOfScope + filtered, run.runId());
-            EntityReport users = run.report("users");
-            users.add(EntityReport.Count.outOfScope, outOfScope);
-            users.add(EntityReport.Count.filtered, filtered);
-        }
-        if (skipped > 0) {
-            long runId = run.runId();
-            run.target().index().rememberSeenHashes(ENTITY, skippedDns, skipped, runId);
-            for (String entity : run.entitiesOf(source)) {
-                String records = RunOptions.indexEntityOf(entity);
-                // derived records have no index rows: nothing of theirs to keep from removal
-                if (RunControl.primary(entity)) run.target().index().rememberSeenHashes(records, skippedRecords, skipped, runId);
-                run.report(records).add(EntityReport.Count.unchanged, skipped);
-                run.addSeen(entity, skipped);
-            }
+        PageTally tally = new PageTally(run, known, probed, farm.changeMarker(), page.size());
+        if (farm.readsPeopleMarkersOnly()) {
+            // the page holds DNs and markers: whoever's marker is unchanged is skipped; the others are read whole,
+            // a few hundred at a time (one search for them, not one per page)
+            for (SearchResultEntry e : page) if (!tally.unchangedByMarker(e)) run.changedPeople.add(e.getDN());
+            tally.record(source);
+            if (run.changedPeople.size() >= EntryFetcher.CHUNK) readWhole(run, farm, source);
+        } else {
+            for (SearchResultEntry e : page) tally.byFingerprint(e);
+            tally.record(source);
         }
         run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
         int held = run.heldPeople.size();
@@ -92,6 +60,123 @@ public final class UnchangedPeople {
         // a full batch goes; a fifth of one goes as soon as the writer has nothing to do, so that when changes are
         // few (1 % of the people: a handful a page) they are written during the read, not left for its end
         if (held >= batch || (held >= Math.max(1, batch / 5) && run.writerIdle())) submit(exchange, run);
+    }
+
+    /**
+     * What one page of people comes to for one run: who is unchanged (by marker or by fingerprint), who maps to no
+     * record, who is held back to be written; then remembered as seen and counted ({@link #record}).
+     */
+    private static final class PageTally {
+        private final RunContext run;
+        private final KnownPeople known;
+        private final Map<String, IndexRow> probed;
+        private final String markerAttribute;
+        private final String salt;
+        private long[] skippedRecords;
+        private long[] skippedDns;
+        private int skipped;
+        private long[] noRecordDns;
+        private long[] readDns;
+        private int read;
+        private int outOfScope;
+        private int filtered;
+        private final List<String> staleMarkerDns = new ArrayList<>();
+        private final List<Long> staleMarkers = new ArrayList<>();
+
+        PageTally(RunContext run, KnownPeople known, Map<String, IndexRow> probed, String markerAttribute, int size) {
+            this.run = run;
+            this.known = known;
+            this.probed = probed;
+            this.markerAttribute = markerAttribute;
+            this.salt = run.peopleSalt();
+            skippedRecords = new long[size];
+            skippedDns = new long[size];
+            noRecordDns = new long[size];
+            readDns = new long[size];
+        }
+
+        /** An entry read as DN + marker: true (counted) when the marker is the one the person was last synced with. */
+        boolean unchangedByMarker(SearchResultEntry e) {
+            String dn = key(e);
+            long dnHash = SeenKeys.hash(dn);
+            long marker = marker(e);
+            IndexRow row = known == null ? probed.get(dn) : null;
+            long record = known != null ? known.unchangedRecordByMarker(dnHash, marker)
+                    : row == null || !row.active() || marker == 0 || row.moodleId() != marker ? 0 : KnownPeople.record(row.hash());
+            if (record == 0) return false;
+            unchanged(dnHash, record);
+            return true;
+        }
+
+        /** A whole entry: skipped when its fingerprint is unchanged, else held back to be mapped and written. */
+        void byFingerprint(SearchResultEntry e) {
+            String dn = key(e);
+            long dnHash = SeenKeys.hash(dn);
+            String fingerprint = EntryFingerprint.of(e, salt, markerAttribute);
+            long marker = marker(e);
+            IndexRow row = known == null ? probed.get(dn) : null;
+            long record = known != null ? known.unchangedRecord(dnHash, SeenKeys.hash(fingerprint)) : unchangedRecord(row, fingerprint);
+            if (record == 0) {
+                readDns[read++] = dnHash;
+                run.heldPeople.add(e, dn, fingerprint, marker);
+                return;
+            }
+            unchanged(dnHash, record);
+            // written since with nothing a mapping reads (or put back): its new marker spares the next run a fetch
+            long stored = known != null ? known.marker(dnHash) : row.moodleId();
+            if (marker != 0 && stored != marker && dn.length() <= 255) {
+                staleMarkerDns.add(dn);
+                staleMarkers.add(marker);
+            }
+        }
+
+        private long marker(SearchResultEntry e) {
+            if (markerAttribute == null) return 0;
+            String v = e.getAttributeValue(markerAttribute);
+            return v == null ? 0 : KnownPeople.marker(salt, v);
+        }
+
+        private void unchanged(long dnHash, long record) {
+            readDns[read++] = dnHash;
+            if (record == KnownPeople.OUT_OF_SCOPE_RECORD || record == KnownPeople.FILTERED_RECORD) {
+                // still nothing to write for this instance: counted as the mapping would, no record is seen
+                noRecordDns[outOfScope + filtered] = dnHash;
+                if (record == KnownPeople.OUT_OF_SCOPE_RECORD) outOfScope++;
+                else filtered++;
+            } else {
+                skippedRecords[skipped] = record;
+                skippedDns[skipped++] = dnHash;
+            }
+        }
+
+        void record(String source) throws SQLException {
+            run.markRead(readDns, read);
+            if (outOfScope + filtered > 0) {
+                run.target().index().rememberSeenHashes(ENTITY, noRecordDns, outOfScope + filtered, run.runId());
+                EntityReport users = run.report("users");
+                users.add(EntityReport.Count.outOfScope, outOfScope);
+                users.add(EntityReport.Count.filtered, filtered);
+            }
+            if (skipped > 0) {
+                long runId = run.runId();
+                run.target().index().rememberSeenHashes(ENTITY, skippedDns, skipped, runId);
+                for (String entity : run.entitiesOf(source)) {
+                    String records = RunOptions.indexEntityOf(entity);
+                    // derived records have no index rows: nothing of theirs to keep from removal
+                    if (RunControl.primary(entity)) run.target().index().rememberSeenHashes(records, skippedRecords, skipped, runId);
+                    run.report(records).add(EntityReport.Count.unchanged, skipped);
+                    run.addSeen(entity, skipped);
+                }
+            }
+            if (!staleMarkerDns.isEmpty() && !run.options().dryRun()) {
+                org.entsync.moodle.Sql.retryOnDeadlock(ENTITY, () -> {
+                    try (Connection c = run.target().connection()) {
+                        run.target().index().setMoodleIds(c, ENTITY, staleMarkerDns, staleMarkers);
+                        c.commit();
+                    }
+                });
+            }
+        }
     }
 
     private static Map<String, IndexRow> probe(RunContext run, List<SearchResultEntry> page) throws SQLException {
@@ -107,9 +192,35 @@ public final class UnchangedPeople {
         return row == null || !row.active() ? 0 : KnownPeople.recordIfUnchanged(row.hash(), fingerprint);
     }
 
+    /**
+     * The people whose marker changed, read whole and then taken as if read so: skipped when their fingerprint is
+     * unchanged (a write of an attribute no mapping reads), else held back to be written.
+     */
+    private static void readWhole(RunContext run, FarmRun farm, String source) throws SQLException {
+        List<String> dns = run.changedPeople;
+        if (dns.isEmpty()) return;
+        run.changedPeople = new ArrayList<>();
+        List<SearchResultEntry> whole = farm.peopleFetcher().fetch(dns);
+        KnownPeople known = run.knownPeopleIfLoaded();
+        PageTally tally = new PageTally(run, known, known == null ? probe(run, whole) : Map.of(), farm.changeMarker(), whole.size());
+        for (SearchResultEntry e : whole) tally.byFingerprint(e);
+        tally.record(source);
+        synchronized (run.report()) {
+            run.report().ldapEntriesFetched += whole.size();
+        }
+    }
+
     /** At the end of the people source: writes the changed people still held back and waits for every batch. */
-    public void drain(Exchange exchange, @ExchangeProperty("run") RunContext run, @Header("source") String source) {
+    public void drain(Exchange exchange, @ExchangeProperty("run") RunContext run, @ExchangeProperty("farm") FarmRun farm,
+                      @Header("source") String source) throws SQLException {
         if (!source.equals("people")) return;
+        if (farm.readsPeopleMarkersOnly() && run.isActive()) {
+            try {
+                readWhole(run, farm, source);
+            } catch (org.entsync.ldap.LdapReadException e) {
+                ReadStage.fetchFailed(run, source, e.getMessage()); // the people held back are still written
+            }
+        }
         submit(exchange, run);
         run.finishWrites();
         run.report().milestone("people written");
@@ -124,7 +235,7 @@ public final class UnchangedPeople {
     private static void submit(Exchange exchange, RunContext run) {
         PeopleBatch.Taken t = run.heldPeople.take();
         if (t.entries().isEmpty()) return;
-        run.writer(exchange).submit(exchange, t.entries(), Map.of(FINGERPRINTS, t.fingerprints()));
+        run.writer(exchange).submit(exchange, t.entries(), Map.of(FINGERPRINTS, t.fingerprints(), MARKERS, t.markers()));
     }
 
     /**
@@ -157,6 +268,9 @@ public final class UnchangedPeople {
         @SuppressWarnings("unchecked")
         Map<String, String> fingerprints = exchange.getProperty(FINGERPRINTS, Map.class);
         if (!source.equals("people") || run.options().dryRun() || fingerprints == null || mapped == null || !run.isActive()) return;
+        @SuppressWarnings("unchecked")
+        Map<String, Long> markers = exchange.getProperty(MARKERS, Map.class);
+        Map<String, Long> markerOf = markers == null ? Map.of() : markers;
         haltForTest();
         List<IndexRow> rows = new ArrayList<>();
         for (int i = 0; i < mapped.records().size(); i++) {
@@ -164,10 +278,11 @@ public final class UnchangedPeople {
             String dn = key(mapped.entries().get(i));
             String value = KnownPeople.value(fingerprints.get(dn), r.key());
             if (dn.length() > 255 || value.length() > 64 || run.report().failedInRun(r.key())) continue;
-            rows.add(new IndexRow(dn, value, 0, IndexRow.ACTIVE, run.runId()));
+            // a people row's moodleid holds the marker of the entry's change marker (KnownPeople.marker)
+            rows.add(new IndexRow(dn, value, markerOf.getOrDefault(dn, 0L), IndexRow.ACTIVE, run.runId()));
         }
-        noRecordRows(mapped.outOfScope(), KnownPeople.OUT_OF_SCOPE, fingerprints, run, rows);
-        noRecordRows(mapped.filtered(), KnownPeople.FILTERED, fingerprints, run, rows);
+        noRecordRows(mapped.outOfScope(), KnownPeople.OUT_OF_SCOPE, fingerprints, markerOf, run, rows);
+        noRecordRows(mapped.filtered(), KnownPeople.FILTERED, fingerprints, markerOf, run, rows);
         if (rows.isEmpty()) return;
         org.entsync.moodle.Sql.retryOnDeadlock(ENTITY, () -> {
             try (Connection c = run.target().connection()) {
@@ -186,12 +301,13 @@ public final class UnchangedPeople {
         if (Boolean.getBoolean("entsync.test.haltBeforeRemember")) Runtime.getRuntime().halt(137);
     }
 
-    private static void noRecordRows(List<SearchResultEntry> entries, String record, Map<String, String> fingerprints, RunContext run, List<IndexRow> rows) {
+    private static void noRecordRows(List<SearchResultEntry> entries, String record, Map<String, String> fingerprints, Map<String, Long> markers,
+                                     RunContext run, List<IndexRow> rows) {
         for (SearchResultEntry e : entries) {
             String dn = key(e);
             String fingerprint = fingerprints.get(dn);
             if (fingerprint == null || dn.length() > 255) continue;
-            rows.add(new IndexRow(dn, KnownPeople.value(fingerprint, record), 0, IndexRow.ACTIVE, run.runId()));
+            rows.add(new IndexRow(dn, KnownPeople.value(fingerprint, record), markers.getOrDefault(dn, 0L), IndexRow.ACTIVE, run.runId()));
         }
     }
 

@@ -144,7 +144,8 @@ public final class HtmlReport {
         card(h, "revived", "Revived", sum(r, EntityReport.Count.revived), null, false);
         card(h, "unchanged", "Unchanged", sum(r, EntityReport.Count.unchanged), null, false);
         card(h, "failed", "Failed", failed, null, failed > 0);
-        card(h, "ldap-read", "LDAP entries read", r.ldapEntriesRead, null, false);
+        card(h, "ldap-read", "LDAP entries read", r.ldapEntriesRead,
+                r.ldapEntriesFetched > 0 ? Fmt.number(r.ldapEntriesFetched) + " read whole (marker changed)" : null, false);
         h.append("</div>\n");
     }
 

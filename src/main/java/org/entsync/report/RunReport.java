@@ -20,6 +20,11 @@ public final class RunReport {
     /** Set when another run held the instance's lock. */
     public String lockRefused;
     public long ldapEntriesRead;
+    /**
+     * Of those, how many were read whole after their change marker (entsync.ldap.changeMarker) changed; the others
+     * were read as DN and marker only. 0 when every entry was read whole.
+     */
+    public long ldapEntriesFetched;
     public long sqlBatches;
     /** Where the HTML report was written (set once published). */
     public String reportFile;

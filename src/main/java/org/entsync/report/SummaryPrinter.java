@@ -21,7 +21,8 @@ public final class SummaryPrinter {
                 .append(": ").append(ascii(r.outcome, 30).toUpperCase(Locale.ROOT))
                 .append(" in ").append(r.endedAt > 0 ? Fmt.duration(r.startedAt, r.endedAt) : "-")
                 .append(", exit ").append(r.exitCode)
-                .append(", ").append(r.ldapEntriesRead).append(" LDAP entries read");
+                .append(", ").append(r.ldapEntriesRead).append(" LDAP entries read")
+                .append(r.ldapEntriesFetched > 0 ? " (" + r.ldapEntriesFetched + " of them whole, their marker changed)" : "");
         out.println(b);
         if (r.error != null && !r.error.isEmpty()) out.println("  ERROR " + ascii(r.error, 400));
         for (var e : r.entities.entrySet()) {

@@ -56,6 +56,11 @@ class ConfigErrorsTest extends MoodleDatabaseTest {
     }
 
     @Test
+    void badChangeMarker() {
+        assertOneLine(run("sync", "--set", "entsync.ldap.changeMarker=entry CSN"), "entsync.ldap.changeMarker", "entryCSN", "none");
+    }
+
+    @Test
     void badNumber() {
         assertOneLine(run("sync", "--set", "entsync.ldap.pageSize=lots"), "entsync.ldap.pageSize", "whole number");
     }

@@ -21,6 +21,22 @@ class KnownPeopleTest {
     }
 
     @Test
+    void findsAPersonByMarkerOnlyWithTheMarkerTheIndexHolds() {
+        KnownPeople known = new KnownPeople();
+        long m = KnownPeople.marker("salt", "20261206155245.123456Z#000000#000#000000");
+        for (int i = 0; i < 5_000; i++) known.add("uid=p" + i + ",dc=x", "fp" + i + "|p" + i, i == 7 ? m : 0);
+        long dn7 = SeenKeys.hash("uid=p7,dc=x");
+        assertEquals(SeenKeys.hash("p7"), known.unchangedRecordByMarker(dn7, m), "kept through several grows");
+        assertEquals(m, known.marker(dn7));
+        assertEquals(0, known.unchangedRecordByMarker(dn7, KnownPeople.marker("salt", "20261206155245.123457Z#000000#000#000000")), "written since");
+        assertEquals(0, known.unchangedRecordByMarker(dn7, KnownPeople.marker("other salt", "20261206155245.123456Z#000000#000#000000")),
+                "a changed mapping changes every marker");
+        assertEquals(0, known.unchangedRecordByMarker(SeenKeys.hash("uid=p8,dc=x"), 0), "no marker known: never unchanged by marker");
+        assertEquals(SeenKeys.hash("p8"), known.unchangedRecord("uid=p8,dc=x", "fp8"), "the fingerprint still decides");
+        assertNotEquals(0, m);
+    }
+
+    @Test
     void aPersonAddedTwiceKeepsTheLastValue() {
         KnownPeople known = new KnownPeople();
         known.add("uid=a,dc=x", "old|a");

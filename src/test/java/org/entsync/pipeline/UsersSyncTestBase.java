@@ -121,6 +121,7 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         // the parents the mapping leaves out are remembered as such: skipped, not mapped again, still counted
         assertEquals(fx.directory.count("TUT"), u.get(Count.filtered));
         assertFalse(u.getStageMillis().containsKey("map"), "nobody was mapped again");
+        assertEquals(0, r.ldapEntriesFetched, "slapd gives entryCSN: every entry was read as DN and marker only");
     }
 
     @Test
@@ -144,6 +145,7 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         RunReport r = fx.sync();
         EntityReport u = users(r);
         assertEquals(Outcome.SUCCESS.label, r.outcome);
+        assertEquals(3, r.ldapEntriesFetched, "only the three entries written since were read whole");
         Set<String> updated = u.getChanges().stream().filter(ch -> ch.action().equals("updated")).map(EntityReport.Change::key).collect(Collectors.toSet());
         assertEquals(Set.of(uid(renamed), uid(moved), uid(teacher)), updated);
         assertEquals(1, u.get(Count.suspended));
@@ -228,6 +230,35 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         assertEquals(1, u.get(Count.created));
         assertEquals(1, count("SELECT COUNT(*) FROM {p}user WHERE username = 'goodnew'"));
         assertEquals(Outcome.SUCCESS.label, r.outcome);
+    }
+
+    @Test
+    @Order(7)
+    void changeMarkersReadOnlyWrittenEntriesWhole() throws Exception {
+        // the bad entries of the previous test fail every run: never remembered, they are read whole every time
+        long alwaysRead = fx.sync().ldapEntriesFetched;
+        SearchResultEntry student = fx.search("(objectClass=ENTEleve)").get(5);
+        try (LDAPConnection c = fx.ldap()) {
+            c.modify(student.getDN(), new Modification(ModificationType.REPLACE, "description", "an attribute no mapping reads"));
+        }
+        RunReport r = fx.sync();
+        assertEquals(alwaysRead + 1, r.ldapEntriesFetched, "its entryCSN changed: read whole");
+        assertEquals(0, users(r).get(Count.updated) + users(r).get(Count.created), () -> "changes: " + users(r).getChanges());
+        assertEquals(alwaysRead, fx.sync().ldapEntriesFetched, "its new marker was remembered though nothing was written");
+
+        // entsync.ldap.changeMarker=none reads every entry whole; the people it writes keep no marker
+        SearchResultEntry renamed = fx.search("(objectClass=ENTEleve)").get(6);
+        try (LDAPConnection c = fx.ldap()) {
+            c.modify(renamed.getDN(), new Modification(ModificationType.REPLACE, "givenName", "Sans-Marqueur"));
+        }
+        RunReport none = fx.sync(Map.of("entsync.ldap.changeMarker", "none"), RunOptions.defaults());
+        assertEquals(0, none.ldapEntriesFetched);
+        assertEquals(1, users(none).get(Count.updated));
+        assertEquals("Sans-Marqueur", rows("SELECT firstname FROM {p}user WHERE username = ?", uid(renamed)).get(0).get("firstname"));
+        RunReport back = fx.sync();
+        assertEquals(alwaysRead + 1, back.ldapEntriesFetched, "the person written without a marker is read whole once");
+        assertEquals(0, users(back).get(Count.updated));
+        assertEquals(alwaysRead, fx.sync().ldapEntriesFetched);
     }
 
     private static Entry person(String uid, String suffix, String structureDn, String given, String sn) {
