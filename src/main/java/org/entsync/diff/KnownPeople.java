@@ -3,7 +3,7 @@ package org.entsync.diff;
 /**
  * The people fingerprints of one instance as the index held them when the run started, in memory: DN → fingerprint,
  * key of the person's records and change marker, as 64-bit hashes ({@link SeenKeys#hash}) in open-addressing arrays
- * (64 bytes per person at most: 64 MB for a million). Loaded with one streamed query while the first LDAP page is read, it
+ * (64 bytes per person at most: 64 MB for a million), and the DNs themselves (~60 bytes a person). Loaded with one streamed query while the first LDAP page is read, it
  * replaces a probe of the index per page: a run where nothing changed then makes no query per page at all.
  * A 64-bit collision between two DNs cannot skip a changed person: the fingerprint covers the DN too.
  */
@@ -13,6 +13,15 @@ public final class KnownPeople {
     private int size;
     /** Rows that could not be held exactly (a value without its record key, two DNs with one hash): see {@link #unread}. */
     private int inexact;
+    /**
+     * The DNs themselves, UTF-8 in chunks of {@link #CHUNK} bytes, slot i's at {@code dnRefs[i]} (chunk, position,
+     * length): ~50 bytes a person, so that the people who left are named without scanning every people row of the
+     * index at the end of the run.
+     */
+    private long[] dnRefs = new long[slots.length / 4];
+    private final java.util.List<byte[]> dnChunks = new java.util.ArrayList<>();
+    private int chunkPos = CHUNK;
+    private static final int CHUNK = 1 << 20;
     /** One bit per slot: the DN was read in this run (any person of the directory, changed or not). */
     private long[] read;
     private int readCount;
@@ -69,8 +78,13 @@ public final class KnownPeople {
             return;
         }
         if ((size + 1) * 2L > capacity()) grow();
-        if (insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)), marker)) size++;
-        else inexact++;
+        int i = insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)), marker);
+        if (i >= 0) {
+            size++;
+            dnRefs[i] = store(dn);
+        } else {
+            inexact++;
+        }
     }
 
     /** Notes that this DN (by its {@link SeenKeys#hash}) is in the directory now; a DN the index did not know is ignored. */
@@ -170,7 +184,8 @@ public final class KnownPeople {
         return (int) (h ^ (h >>> 32)) & mask;
     }
 
-    private static boolean insert(long[] t, long h, long fp, long rec, long marker) {
+    /** The slot the DN hash now fills, or -1 when it was there already (its values are replaced). */
+    private static int insert(long[] t, long h, long fp, long rec, long marker) {
         int mask = t.length / 4 - 1;
         for (int i = index(h, mask); ; i = (i + 1) & mask) {
             if (t[4 * i] == 0 || t[4 * i] == h) {
@@ -179,7 +194,7 @@ public final class KnownPeople {
                 t[4 * i + 1] = fp;
                 t[4 * i + 2] = rec;
                 t[4 * i + 3] = marker;
-                return added;
+                return added ? i : -1;
             }
         }
     }
@@ -187,7 +202,43 @@ public final class KnownPeople {
     private void grow() {
         if (read != null) throw new IllegalStateException("people added once the read began");
         long[] t = new long[slots.length * 2];
-        for (int i = 0; i < slots.length; i += 4) if (slots[i] != 0) insert(t, slots[i], slots[i + 1], slots[i + 2], slots[i + 3]);
+        long[] refs = new long[t.length / 4];
+        for (int i = 0; i < slots.length; i += 4) {
+            if (slots[i] != 0) refs[insert(t, slots[i], slots[i + 1], slots[i + 2], slots[i + 3])] = dnRefs[i / 4];
+        }
         slots = t;
+        dnRefs = refs;
+    }
+
+    /** Chunk (bits 36+), position (16-35) and length (0-15) of the DN's bytes. */
+    private long store(String dn) {
+        byte[] b = dn.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (b.length > 0xffff) return -1;
+        if (chunkPos + b.length > CHUNK) {
+            dnChunks.add(new byte[Math.max(CHUNK, b.length)]);
+            chunkPos = 0;
+        }
+        System.arraycopy(b, 0, dnChunks.get(dnChunks.size() - 1), chunkPos, b.length);
+        long ref = ((long) (dnChunks.size() - 1) << 36) | ((long) chunkPos << 16) | b.length;
+        chunkPos += b.length;
+        return ref;
+    }
+
+    /**
+     * The DNs (lower case, as the index keys them) of the people known at the start and not read in this run: once
+     * the directory is read completely, the people who left it. Null when that cannot be told exactly ({@link #unread}
+     * is -1): the caller then scans the index.
+     */
+    public synchronized java.util.List<String> unreadDns() {
+        if (inexact > 0) return null;
+        java.util.List<String> dns = new java.util.ArrayList<>();
+        for (int i = 0; i < dnRefs.length; i++) {
+            if (slots[4 * i] == 0 || (read != null && (read[i >> 6] & (1L << (i & 63))) != 0)) continue;
+            long ref = dnRefs[i];
+            if (ref < 0) return null;
+            byte[] chunk = dnChunks.get((int) (ref >>> 36));
+            dns.add(new String(chunk, (int) ((ref >>> 16) & 0xfffff), (int) (ref & 0xffff), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return dns;
     }
 }

@@ -163,6 +163,16 @@ public final class RunContext {
         }
     }
 
+    /** The DNs of the people known at the start and not read (null if unknown): see {@link org.entsync.diff.KnownPeople#unreadDns}. */
+    private synchronized List<String> unreadDns() {
+        if (knownPeople == null) return null;
+        try {
+            return knownPeople.join().unreadDns();
+        } catch (java.util.concurrent.CompletionException e) {
+            return null;
+        }
+    }
+
     /** People read but not mapped yet: changed people are gathered into write batches before they are written. */
     final PeopleBatch heldPeople = new PeopleBatch();
 
@@ -202,7 +212,12 @@ public final class RunContext {
         List<java.util.concurrent.CompletableFuture<?>> all = new java.util.ArrayList<>();
         java.util.concurrent.CompletableFuture<List<org.entsync.diff.IndexRow>> people = null;
         if (entities.contains(UnchangedPeople.ENTITY)) {
-            people = readOnly(threads, c -> unseenNow(c, UnchangedPeople.ENTITY));
+            // the people who left are named by the fingerprints loaded at the start: their rows are read by key,
+            // not found by a scan of every person's row
+            List<String> left = gone > 0 ? unreadDns() : null;
+            people = left != null
+                    ? readOnly(threads, c -> target.index().unseenAmong(c, UnchangedPeople.ENTITY, runId, left))
+                    : readOnly(threads, c -> unseenNow(c, UnchangedPeople.ENTITY));
             unseenAhead.put(UnchangedPeople.ENTITY, new Ahead(target.index().writeCount(UnchangedPeople.ENTITY), people));
             all.add(people);
         }

@@ -60,12 +60,25 @@ class KnownPeopleTest {
     }
 
     @Test
+    void namesThePeopleNotReadInTheRun() {
+        KnownPeople known = new KnownPeople();
+        for (int i = 0; i < 300_000; i++) known.add("uid=p" + i + ",ou=people,dc=x", "fp" + i + "|p" + i); // several DN chunks
+        known.add("uid=élève,ou=people,dc=x", "fp|eleve");
+        assertEquals(300_001, known.unreadDns().size(), "nobody read yet");
+        for (int i = 0; i < 300_000; i++) if (i != 17 && i != 299_999) known.markRead(SeenKeys.hash("uid=p" + i + ",ou=people,dc=x"));
+        assertEquals(java.util.Set.of("uid=p17,ou=people,dc=x", "uid=p299999,ou=people,dc=x", "uid=élève,ou=people,dc=x"),
+                new java.util.HashSet<>(known.unreadDns()));
+        assertEquals(3, known.unread());
+    }
+
+    @Test
     void cannotTellWhoLeftWhenARowWasNotHeldExactly() {
         KnownPeople known = new KnownPeople();
         known.add("uid=a,dc=x", "fp|a");
         known.add("uid=broken,dc=x", "no-bar");
         known.markRead(SeenKeys.hash("uid=a,dc=x"));
         assertEquals(-1, known.unread(), "the broken row is not in the set: the index must be asked");
+        assertEquals(null, known.unreadDns());
         KnownPeople twice = new KnownPeople();
         twice.add("uid=a,dc=x", "old|a");
         twice.add("uid=a,dc=x", "new|a");
