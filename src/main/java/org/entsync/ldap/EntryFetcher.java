@@ -6,11 +6,9 @@ import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.RDN;
-import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
-import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.controls.SimplePagedResultsControl;
 
 import java.io.Closeable;
@@ -33,24 +31,14 @@ public final class EntryFetcher implements Closeable {
     public static final int CHUNK = 200;
 
     private final LdapConnector connector;
-    private final String what;
-    private final String base;
-    private final SearchScope scope;
-    private final Filter filter;
+    private final SourceQuery query;
     private final String[] attributes;
     private final int retries;
     private LDAPConnection connection;
 
-    public EntryFetcher(LdapConnector connector, String what, String base, boolean oneLevel, String filter, String[] attributes, int retries) {
+    public EntryFetcher(LdapConnector connector, SourceQuery query, String[] attributes, int retries) {
         this.connector = connector;
-        this.what = what;
-        this.base = base;
-        this.scope = oneLevel ? SearchScope.ONE : SearchScope.SUB;
-        try {
-            this.filter = Filter.create(filter);
-        } catch (LDAPException e) {
-            throw new org.entsync.config.ConfigException(what + ": invalid LDAP filter '" + filter + "' (" + e.getMessage() + ")");
-        }
+        this.query = query;
         this.attributes = attributes;
         this.retries = retries;
     }
@@ -88,13 +76,13 @@ public final class EntryFetcher implements Closeable {
             }
         }
         if (rdns.isEmpty()) return;
-        Filter f = Filter.createANDFilter(filter, Filter.createORFilter(rdns));
+        Filter f = Filter.createANDFilter(query.filter(), Filter.createORFilter(rdns));
         for (int attempt = 0; ; attempt++) {
             try {
                 if (connection == null) connection = connector.connect();
                 ASN1OctetString cookie = null;
                 do {
-                    SearchRequest req = new SearchRequest(base, scope, f, attributes);
+                    SearchRequest req = new SearchRequest(query.base(), query.scope(), f, attributes);
                     req.addControl(new SimplePagedResultsControl(CHUNK, cookie, false));
                     SearchResult result = connection.search(req);
                     for (SearchResultEntry e : result.getSearchEntries()) {
@@ -106,9 +94,8 @@ public final class EntryFetcher implements Closeable {
                 return;
             } catch (LDAPException e) {
                 close();
-                boolean transientFailure = !e.getResultCode().isConnectionUsable() || e.getResultCode() == ResultCode.TIMEOUT;
-                if (attempt >= retries || !transientFailure || LdapConnector.isTlsFailure(e)) {
-                    throw new LdapReadException(what + ": LDAP search of " + base + " failed after the change markers were read, "
+                if (attempt >= retries || !LdapConnector.isRetryable(e)) {
+                    throw new LdapReadException(query.what() + ": LDAP search of " + query.base() + " failed after the change markers were read, "
                             + "reading " + dns.size() + " changed entries whole (" + LdapConnector.explain(e) + ")", e);
                 }
             }
@@ -122,7 +109,7 @@ public final class EntryFetcher implements Closeable {
     public boolean returnsAttribute(String attribute) {
         try {
             if (connection == null) connection = connector.connect();
-            SearchRequest req = new SearchRequest(base, scope, filter, attribute);
+            SearchRequest req = new SearchRequest(query.base(), query.scope(), query.filter(), attribute);
             req.setSizeLimit(1);
             SearchResultEntry e = connection.searchForEntry(req);
             return e != null && e.hasAttribute(attribute);

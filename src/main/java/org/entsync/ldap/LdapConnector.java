@@ -183,6 +183,11 @@ public final class LdapConnector {
         return oneLine(m);
     }
 
+    /** Whether a failed read may succeed if tried again: a lost connection or a timeout, never a TLS failure. */
+    public static boolean isRetryable(LDAPException e) {
+        return (!e.getResultCode().isConnectionUsable() || e.getResultCode() == ResultCode.TIMEOUT) && !isTlsFailure(e);
+    }
+
     /**
      * Whether the failure is a failed TLS handshake or a refused certificate / host name: retrying cannot help. A bare
      * {@link SSLException} (e.g. a connection reset on an established TLS connection) is not one of these.

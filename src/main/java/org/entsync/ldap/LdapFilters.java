@@ -27,6 +27,15 @@ public final class LdapFilters {
         return Filter.createEqualityFilter(attribute, value).toString();
     }
 
+    /** A source's filter from the configuration, parsed; a bad one stops the run at start-up, naming the source. */
+    public static Filter parseConfigured(String what, String filter) {
+        try {
+            return Filter.create(filter);
+        } catch (LDAPException e) {
+            throw new org.entsync.config.ConfigException(what + ": invalid LDAP filter '" + filter + "' (" + e.getMessage() + ")");
+        }
+    }
+
     /** {@code (&f1f2...)}; a single filter is returned as it is. Each filter must be a valid filter. */
     public static String and(String... filters) {
         return combine('&', filters);

@@ -1,7 +1,6 @@
 package org.entsync.ldap;
 
 import com.unboundid.asn1.ASN1OctetString;
-import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.LDAPSearchException;
@@ -9,7 +8,6 @@ import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
-import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.controls.SimplePagedResultsControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +27,7 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
     private static final Logger LOG = LoggerFactory.getLogger(PagedSearch.class);
 
     private final LdapConnector connector;
-    private final String what;
-    private final String base;
-    private final SearchScope scope;
-    private final Filter filter;
+    private final SourceQuery query;
     private final String[] attributes;
     private final int pageSize;
     private final int retries;
@@ -44,17 +39,9 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
     private volatile long entriesRead;
     private int pagesRead;
 
-    public PagedSearch(LdapConnector connector, String what, String base, boolean oneLevel, String filter,
-                       String[] attributes, int pageSize, int retries, long backoffMs) {
+    public PagedSearch(LdapConnector connector, SourceQuery query, String[] attributes, int pageSize, int retries, long backoffMs) {
         this.connector = connector;
-        this.what = what;
-        this.base = base;
-        this.scope = oneLevel ? SearchScope.ONE : SearchScope.SUB;
-        try {
-            this.filter = Filter.create(filter);
-        } catch (LDAPException e) {
-            throw new org.entsync.config.ConfigException(what + ": invalid LDAP filter '" + filter + "' (" + e.getMessage() + ")");
-        }
+        this.query = query;
         this.attributes = attributes;
         this.pageSize = pageSize;
         this.aheadPages = Math.max(2, Math.min(32, AHEAD_ENTRIES / Math.max(1, pageSize)));
@@ -91,7 +78,7 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
             return f.get();
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new LdapReadException(what + ": " + e.getCause(), e.getCause());
+            throw new LdapReadException(query.what() + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LdapReadException("interrupted", e);
@@ -104,7 +91,7 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         while (!done && ahead.size() < aheadPages) {
             if (reader == null) {
                 reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "ldap-read-ahead-" + what);
+                    Thread t = new Thread(r, "ldap-read-ahead-" + query.what());
                     t.setDaemon(true);
                     return t;
                 });
@@ -141,7 +128,7 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
         while (true) {
             try {
                 if (connection == null) connection = connector.connect();
-                SearchRequest req = new SearchRequest(base, scope, filter, attributes);
+                SearchRequest req = new SearchRequest(query.base(), query.scope(), query.filter(), attributes);
                 req.addControl(new SimplePagedResultsControl(pageSize, cookie, true));
                 SearchResult result = connection.search(req);
                 if (result.getResultCode() != ResultCode.SUCCESS) {
@@ -162,16 +149,14 @@ public final class PagedSearch implements Iterator<List<SearchResultEntry>>, Clo
             } catch (LDAPException e) {
                 closeQuietly();
                 // a certificate or host name problem will not go away by itself: never retried
-                boolean transientFailure = (!e.getResultCode().isConnectionUsable() || e.getResultCode() == ResultCode.TIMEOUT)
-                        && !LdapConnector.isTlsFailure(e);
-                if (pagesRead > 0 || attempt >= retries || !transientFailure) {
+                if (pagesRead > 0 || attempt >= retries || !LdapConnector.isRetryable(e)) {
                     done = true;
-                    throw new LdapReadException(what + ": LDAP search of " + base + " failed after " + entriesRead
+                    throw new LdapReadException(query.what() + ": LDAP search of " + query.base() + " failed after " + entriesRead
                             + " entries (" + LdapConnector.explain(e) + ")", e);
                 }
                 attempt++;
                 long wait = backoffMs * (1L << (attempt - 1));
-                LOG.warn("{}: LDAP search failed ({}), retry {}/{} in {} ms", what, LdapConnector.explain(e), attempt, retries, wait);
+                LOG.warn("{}: LDAP search failed ({}), retry {}/{} in {} ms", query.what(), LdapConnector.explain(e), attempt, retries, wait);
                 sleep(wait);
             }
         }

@@ -7,6 +7,7 @@ import org.apache.camel.Header;
 import org.entsync.ldap.EntryFetcher;
 import org.entsync.ldap.LdapReadException;
 import org.entsync.ldap.PagedSearch;
+import org.entsync.ldap.SourceQuery;
 import org.entsync.mapping.EntityMapping;
 import org.entsync.report.EntityReport;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ public final class ReadStage {
         farm.getRuns().forEach(r -> {
             if (r.mappings().categories() != null) attrs.addAll(r.mappings().categories().attributes());
         });
-        try (PagedSearch pages = new PagedSearch(farm.ldap(), "structures", cfg.structuresBase(), false, "(objectClass=ENTStructure)",
+        try (PagedSearch pages = new PagedSearch(farm.ldap(), SourceQuery.of("structures", cfg.structuresBase(), false, "(objectClass=ENTStructure)"),
                 attrs.toArray(new String[0]), cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs())) {
             while (pages.hasNext()) {
                 List<SearchResultEntry> page = pages.next();
@@ -87,25 +88,24 @@ public final class ReadStage {
         EntityMapping m = lead.mapping("users");
         var cfg = lead.config().ldap();
         String[] attrs = peopleAttributes(farm.getRuns().stream().map(RunContext::mappings).toList());
+        SourceQuery query = SourceQuery.of(source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter());
         String marker = farm.changeMarker();
         if (marker != null) {
             // asked for in every read, so that each person's marker is remembered with their fingerprint
             attrs = java.util.Arrays.copyOf(attrs, attrs.length + 1);
             attrs[attrs.length - 1] = marker;
             if (markersSuffice(farm)) {
-                EntryFetcher fetcher = new EntryFetcher(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(), attrs, cfg.retries());
+                EntryFetcher fetcher = new EntryFetcher(farm.ldap(), query, attrs, cfg.retries());
                 if (fetcher.returnsAttribute(marker)) {
                     farm.readPeopleMarkersOnly(fetcher);
                     LOG.info("{}: differential read: DN and {} of every entry, whole entries of those that changed", source, marker);
-                    return new PagedSearch(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
-                            new String[]{marker}, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+                    return new PagedSearch(farm.ldap(), query, new String[]{marker}, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
                 }
                 fetcher.close();
                 LOG.info("{}: the directory returns no {} (entsync.ldap.changeMarker): every entry is read whole", source, marker);
             }
         }
-        return new PagedSearch(farm.ldap(), source, m.sourceBase(), m.sourceOneLevel(), m.sourceFilter(),
-                attrs, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
+        return new PagedSearch(farm.ldap(), query, attrs, cfg.pageSize(), cfg.retries(), cfg.retryBackoffMs());
     }
 
     /**

@@ -47,8 +47,8 @@ class EntryFetcherTest {
             m.put("entsync.ldap.bindDn", slapd.bindDn());
             m.put("entsync.ldap.password", slapd.password());
             SyncConfig.Ldap cfg = SyncConfig.from(Settings.defaultsWith(m)).ldap();
-            try (EntryFetcher fetcher = new EntryFetcher(new LdapConnector(cfg, cfg.urls()), "people", people, false,
-                    "(objectClass=ENTPerson)", new String[]{"uid", "sn", "entryCSN"}, 0)) {
+            try (EntryFetcher fetcher = new EntryFetcher(new LdapConnector(cfg, cfg.urls()),
+                    SourceQuery.of("people", people, false, "(objectClass=ENTPerson)"), new String[]{"uid", "sn", "entryCSN"}, 0)) {
                 assertTrue(fetcher.returnsAttribute("entryCSN"), "slapd keeps an entryCSN on every entry");
                 assertFalse(fetcher.returnsAttribute("description"), "an attribute no person has");
 
