@@ -65,8 +65,9 @@ public final class ReportWriter {
         // a dry run records no run row (its id is the next real run's): its files carry their own prefix
         String base = (dryRun ? "dry-run-" : "") + STAMP.format(Instant.ofEpochMilli(stampMillis).atZone(ZoneId.systemDefault())) + "-run" + r.runId
                 + (dryRun ? "-" + stampMillis : "");
-        byte[] json = json(r);
-        byte[] html = HtmlReport.render(r, history == null ? List.of() : history).getBytes(StandardCharsets.UTF_8);
+        String text = jsonText(r); // once: the page embeds the same text
+        byte[] json = text.getBytes(StandardCharsets.UTF_8);
+        byte[] html = HtmlReport.render(r, history == null ? List.of() : history, text).getBytes(StandardCharsets.UTF_8);
         Path jsonFile = dir.resolve(base + ".json");
         Path htmlFile = dir.resolve(base + ".html");
         writePrivate(jsonFile, json);
@@ -144,10 +145,10 @@ public final class ReportWriter {
         }
     }
 
-    private static byte[] json(RunReport r) {
+    /** The report as JSON text (via a String: a lone surrogate from LDAP becomes '?' in the file instead of failing the write). */
+    static String jsonText(RunReport r) {
         try {
-            // via a String: a lone surrogate from LDAP becomes '?' instead of failing the write
-            return JSON.writeValueAsString(r).getBytes(StandardCharsets.UTF_8);
+            return JSON.writeValueAsString(r);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise the run report", e);
         }
