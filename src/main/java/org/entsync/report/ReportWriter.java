@@ -1,6 +1,10 @@
 package org.entsync.report;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
@@ -37,7 +41,37 @@ public final class ReportWriter {
     private static final Pattern TEMP_FILE = Pattern.compile("\\.report-.*\\.tmp");
     private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
-    private static final ObjectWriter JSON = JsonMapper.builder().build().writerWithDefaultPrettyPrinter();
+    /**
+     * Compact, ASCII only, and without '<', '>' or '&' (written as \\u escapes, the same JSON to any reader), so that
+     * the page embeds the file's very text in a script element: a first sync's report is megabytes, serialised once.
+     */
+    private static final ObjectWriter JSON = scriptSafeWriter();
+
+    private static ObjectWriter scriptSafeWriter() {
+        JsonFactory f = JsonFactory.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+        f.setCharacterEscapes(new ScriptSafeEscapes());
+        return JsonMapper.builder(f).build().writer();
+    }
+
+    private static final class ScriptSafeEscapes extends CharacterEscapes {
+        private final int[] escapes = CharacterEscapes.standardAsciiEscapesForJSON();
+
+        ScriptSafeEscapes() {
+            escapes['<'] = CharacterEscapes.ESCAPE_STANDARD;
+            escapes['>'] = CharacterEscapes.ESCAPE_STANDARD;
+            escapes['&'] = CharacterEscapes.ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return escapes;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return null; // only standard escapes
+        }
+    }
 
     private final Path reportDir;
     private final int retentionDays;
@@ -65,9 +99,14 @@ public final class ReportWriter {
         // a dry run records no run row (its id is the next real run's): its files carry their own prefix
         String base = (dryRun ? "dry-run-" : "") + STAMP.format(Instant.ofEpochMilli(stampMillis).atZone(ZoneId.systemDefault())) + "-run" + r.runId
                 + (dryRun ? "-" + stampMillis : "");
-        String text = jsonText(r); // once: the page embeds the same text
-        byte[] json = text.getBytes(StandardCharsets.UTF_8);
-        byte[] html = HtmlReport.render(r, history == null ? List.of() : history, text).getBytes(StandardCharsets.UTF_8);
+        byte[] json = json(r);
+        String[] around = HtmlReport.around(r, history == null ? List.of() : history);
+        byte[] before = around[0].getBytes(StandardCharsets.UTF_8);
+        byte[] after = around[1].getBytes(StandardCharsets.UTF_8);
+        byte[] html = new byte[before.length + json.length + after.length]; // the page embeds the file's bytes
+        System.arraycopy(before, 0, html, 0, before.length);
+        System.arraycopy(json, 0, html, before.length, json.length);
+        System.arraycopy(after, 0, html, before.length + json.length, after.length);
         Path jsonFile = dir.resolve(base + ".json");
         Path htmlFile = dir.resolve(base + ".html");
         writePrivate(jsonFile, json);
@@ -145,13 +184,19 @@ public final class ReportWriter {
         }
     }
 
-    /** The report as JSON text (via a String: a lone surrogate from LDAP becomes '?' in the file instead of failing the write). */
-    static String jsonText(RunReport r) {
+    /** The report as JSON bytes, ASCII only and safe as they are inside a script element (see {@link #JSON}). */
+    static byte[] json(RunReport r) {
         try {
-            return JSON.writeValueAsString(r);
+            // bytes, not a String: a first sync's report is megabytes, and building a String of it cost more than the JSON
+            return JSON.writeValueAsBytes(r);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise the run report", e);
         }
+    }
+
+    /** {@link #json} as text. */
+    static String jsonText(RunReport r) {
+        return new String(json(r), StandardCharsets.ISO_8859_1);
     }
 
     private static boolean posix(Path p) {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.FileSystems;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -45,12 +46,14 @@ class ReportWriterTest {
         assertArrayEquals(Files.readAllBytes(html), Files.readAllBytes(dir.resolve("latest.html")));
 
         String jsonText = Files.readString(json);
-        assertTrue(jsonText.contains("\n  \"runId\" : 42"), "pretty-printed JSON");
+        assertTrue(jsonText.contains("\"runId\":42"), "compact JSON");
+        assertTrue(jsonText.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "ASCII only: the page embeds this very text");
+        assertTrue(Files.readString(html).contains(jsonText), "the page embeds the file's text");
         JsonNode n = new ObjectMapper().readTree(jsonText);
         assertEquals("lycee-hugo", n.get("instance").asText());
         assertEquals(12, n.get("entities").get("users").get("counts").get("created").asLong());
         assertEquals("Gaëlle", n.get("entities").get("users").get("changes").get(6).get("changes").get("firstname").get(1).asText(),
-                "UTF-8 JSON");
+                "non-ASCII read back from its \\u escapes");
         assertTrue(Files.readString(html).contains("id=\"report-data\""));
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(Set.of(base + ".json", base + ".html", "latest.json", "latest.html"),
@@ -83,7 +86,21 @@ class ReportWriterTest {
         new ReportWriter(reports, 0).write(r, List.of());
         assertEquals(rwx, Files.getPosixFilePermissions(dir));
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(dir.resolve("latest.html")));
-        assertTrue(Files.readString(dir.resolve("latest.json")).contains("\"runId\" : 43"), "latest is the newest run");
+        assertTrue(Files.readString(dir.resolve("latest.json")).contains("\"runId\":43"), "latest is the newest run");
+    }
+
+    @Test
+    void aLoneSurrogateOrAnEmojiIsWrittenAndReadBack() throws Exception {
+        RunReport r = nightRun();
+        r.entities.get("users").change(EntityReport.Count.updated, "emoji", 900,
+                java.util.Map.of("lastname", java.util.Arrays.asList("x\uD800y", "\uD83D\uDE00 <b>&")), null);
+        Path html = new ReportWriter(tmp.resolve("surrogates"), 30).write(r, List.of());
+        String text = Files.readString(Path.of(html.toString().replace(".html", ".json")), StandardCharsets.US_ASCII);
+        assertTrue(text.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "ASCII only");
+        JsonNode changes = new ObjectMapper().readTree(text).get("entities").get("users").get("changes");
+        JsonNode last = changes.get(changes.size() - 1).get("changes").get("lastname");
+        assertEquals("x\uD800y", last.get(0).asText());
+        assertEquals("\uD83D\uDE00 <b>&", last.get(1).asText());
     }
 
     @Test
