@@ -72,11 +72,11 @@ public final class UnchangedPeople {
         private final Map<String, IndexRow> probed;
         private final String markerAttribute;
         private final String salt;
-        private long[] skippedRecords;
-        private long[] skippedDns;
+        private final long[] skippedRecords;
+        private final long[] skippedDns;
         private int skipped;
-        private long[] noRecordDns;
-        private long[] readDns;
+        private final long[] noRecordDns;
+        private final long[] readDns;
         private int read;
         private int outOfScope;
         private int filtered;
