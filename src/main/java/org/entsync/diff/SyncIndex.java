@@ -112,7 +112,7 @@ public final class SyncIndex {
     /** The active rows of an entity whose values are "fingerprint|record key" (people), loaded in one streamed query. */
     public KnownPeople knownPeople(Connection c, String entity) throws SQLException {
         KnownPeople known = new KnownPeople();
-        // moodleid of a people row: the marker of the entry's change marker (KnownPeople.marker), 0 if none
+        // moodleid of a people row: the hash of the entry's change marker (KnownPeople.marker), 0 if none
         try (PreparedStatement ps = c.prepareStatement("SELECT ekey, hash, moodleid FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND state = ?")) {
             Sql.bind(ps, instance, entity, IndexRow.ACTIVE);
             ps.setFetchSize(5000);

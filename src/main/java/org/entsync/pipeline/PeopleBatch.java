@@ -20,7 +20,7 @@ final class PeopleBatch {
     private Map<String, String> fingerprints = new HashMap<>();
     private Map<String, Long> markers = new HashMap<>();
 
-    /** A changed person, with the marker of their entry's change marker (0: none) to remember with the fingerprint. */
+    /** A changed person, with the hash of their entry's change marker (0: none) to remember with the fingerprint. */
     void add(SearchResultEntry e, String dn, String fingerprint, long marker) {
         entries.add(e);
         fingerprints.put(dn, fingerprint);

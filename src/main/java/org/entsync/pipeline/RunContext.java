@@ -101,10 +101,10 @@ public final class RunContext {
         t.start();
     }
 
-    /** Whether this run skips unchanged people at all (not --full). */
     /** People whose change marker changed, waiting to be read whole (differential read of markers only). */
     java.util.List<String> changedPeople = new java.util.ArrayList<>();
 
+    /** Whether this run skips unchanged people at all (not --full). */
     boolean skipsUnchanged() {
         return knownPeople != null;
     }

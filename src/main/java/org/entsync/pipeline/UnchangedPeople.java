@@ -278,7 +278,7 @@ public final class UnchangedPeople {
             String dn = key(mapped.entries().get(i));
             String value = KnownPeople.value(fingerprints.get(dn), r.key());
             if (dn.length() > 255 || value.length() > 64 || run.report().failedInRun(r.key())) continue;
-            // a people row's moodleid holds the marker of the entry's change marker (KnownPeople.marker)
+            // a people row's moodleid holds the hash of the entry's change marker (KnownPeople.marker)
             rows.add(new IndexRow(dn, value, markerOf.getOrDefault(dn, 0L), IndexRow.ACTIVE, run.runId()));
         }
         noRecordRows(mapped.outOfScope(), KnownPeople.OUT_OF_SCOPE, fingerprints, markerOf, run, rows);
