@@ -101,8 +101,7 @@ public final class UnchangedPeople {
             long dnHash = SeenKeys.hash(dn);
             long marker = marker(e);
             IndexRow row = known == null ? probed.get(dn) : null;
-            long record = known != null ? known.unchangedRecordByMarker(dnHash, marker)
-                    : row == null || !row.active() || marker == 0 || row.moodleId() != marker ? 0 : KnownPeople.record(row.hash());
+            long record = known != null ? known.unchangedRecordByMarker(dnHash, marker) : unchangedRecordByMarker(row, marker);
             if (record == 0) return false;
             unchanged(dnHash, record);
             return true;
@@ -185,6 +184,11 @@ public final class UnchangedPeople {
             c.rollback();
             return rows;
         }
+    }
+
+    /** As {@link KnownPeople#unchangedRecordByMarker}, from the person's index row (its moodleid holds the marker). */
+    static long unchangedRecordByMarker(IndexRow row, long marker) {
+        return row == null || !row.active() || marker == 0 || row.moodleId() != marker ? 0 : KnownPeople.record(row.hash());
     }
 
     /** As {@link KnownPeople#unchangedRecord}, from the person's index row. */
