@@ -352,6 +352,16 @@ public final class BenchDirectory implements AutoCloseable {
         }
     }
 
+    /** Deletes a folder and everything in it, best effort (a temporary folder: the bench's, a test's). */
+    public static void deleteTree(java.nio.file.Path dir) {
+        if (dir == null || !java.nio.file.Files.exists(dir)) return;
+        try (var s = java.nio.file.Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception e) {
+            // best effort
+        }
+    }
+
     @Override
     public void close() {
         stop();

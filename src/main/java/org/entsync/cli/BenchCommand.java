@@ -83,15 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
-            if (!keep) deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (Exception e) {
-            // best effort: a temporary folder
+            if (!keep) org.entsync.bench.BenchDirectory.deleteTree(dir);
         }
     }
 }

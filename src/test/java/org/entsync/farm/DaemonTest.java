@@ -47,6 +47,7 @@ class DaemonTest {
     void stop() {
         if (slapd != null) slapd.close();
         if (db != null) db.close();
+        org.entsync.testsupport.TestWork.delete(work);
     }
 
     private List<String> runs(String trigger) throws Exception {

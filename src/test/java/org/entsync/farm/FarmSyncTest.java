@@ -65,6 +65,7 @@ class FarmSyncTest {
         if (engine != null) engine.close();
         if (slapd != null) slapd.close();
         dbs.forEach(TestDatabase::close);
+        org.entsync.testsupport.TestWork.delete(work);
     }
 
     private String uai(int i) {

@@ -49,6 +49,7 @@ class QuartzClusterTest {
         if (slapd != null) slapd.close();
         if (moodle != null) moodle.close();
         if (quartz != null) quartz.close();
+        org.entsync.testsupport.TestWork.delete(work);
     }
 
     private Process node(String name, Path config) throws Exception {

@@ -48,6 +48,7 @@ class RealRunReportTest extends MoodleDatabaseTest {
     @AfterAll
     void stopDirectory() {
         if (slapd != null) slapd.close();
+        org.entsync.testsupport.TestWork.delete(work);
     }
 
     private String cli(String... args) throws Exception {

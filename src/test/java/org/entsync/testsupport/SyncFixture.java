@@ -103,5 +103,6 @@ public final class SyncFixture implements AutoCloseable {
     public void close() {
         engine.close();
         slapd.close();
+        TestWork.delete(work);
     }
 }
