@@ -53,7 +53,7 @@ public final class KnownPeople {
     /** The hash of the record key in a person's index {@link #value} written with exactly this fingerprint, else 0. */
     public static long recordIfUnchanged(String value, String fingerprint) {
         int bar = value.indexOf('|');
-        return bar > 0 && value.substring(0, bar).equals(fingerprint) ? SeenKeys.hash(value.substring(bar + 1)) : 0;
+        return bar > 0 && value.substring(0, bar).equals(fingerprint) ? record(value) : 0;
     }
 
     /** The hash of the record key in a person's index {@link #value}, 0 for a bad value. */
@@ -78,7 +78,7 @@ public final class KnownPeople {
             return;
         }
         if ((size + 1) * 2L > capacity()) grow();
-        int i = insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), SeenKeys.hash(value.substring(bar + 1)), marker);
+        int i = insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), record(value), marker);
         if (i >= 0) {
             size++;
             dnRefs[i] = store(dn);

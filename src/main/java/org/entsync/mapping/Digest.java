@@ -72,19 +72,21 @@ public final class Digest {
 
     /** The first {@code hexDigits} hex digits of the SHA-256 of what was gathered. */
     public String hex(int hexDigits) {
-        sha.reset();
-        sha.update(data, 0, size);
-        return HexFormat.of().formatHex(sha.digest(), 0, hexDigits / 2);
+        return HexFormat.of().formatHex(digest(), 0, hexDigits / 2);
     }
 
     /** The first 64 bits of the SHA-256 of what was gathered. */
     public long long64() {
-        sha.reset();
-        sha.update(data, 0, size);
-        byte[] d = sha.digest();
+        byte[] d = digest();
         long v = 0;
         for (int i = 0; i < 8; i++) v = (v << 8) | (d[i] & 0xff);
         return v;
+    }
+
+    private byte[] digest() {
+        sha.reset();
+        sha.update(data, 0, size);
+        return sha.digest();
     }
 
     private void room(int n) {

@@ -136,8 +136,10 @@ public final class GroupSink {
         return out;
     }
 
-    /** People who left the directory: their class keys go (the reconciliation then takes them out of groups). Caller commits. */
-    /** Removes the class keys of these users (they left the directory); returns how many each of them had. */
+    /**
+     * Removes the class keys of these users (they left the directory; the reconciliation then takes them out of
+     * groups); returns how many each of them had. Caller commits.
+     */
     public Map<Long, Integer> removeKeys(Connection c, List<Long> userIds) throws SQLException {
         Map<Long, Integer> lost = new HashMap<>();
         Sql.queryIn(c, q("SELECT userid, COUNT(*) FROM {entsync_classkey} WHERE instance = ? AND userid IN " + Sql.IN_LIST + " GROUP BY userid"), userIds,

@@ -38,21 +38,14 @@ public final class HtmlReport {
     }
 
     public static String render(RunReport r, List<RunSummary> history) {
-        return render(r, history, ReportWriter.jsonText(r));
-    }
-
-    /**
-     * As {@link #render(RunReport, List)}, with the report's JSON already written ({@link ReportWriter#jsonText}: a
-     * first sync's is megabytes), embedded as it is: it holds no '<', '>', '&' nor any non-ASCII character.
-     */
-    static String render(RunReport r, List<RunSummary> history, String json) {
         String[] around = around(r, history);
-        return around[0] + json + around[1];
+        return around[0] + ReportWriter.jsonText(r) + around[1];
     }
 
     /**
-     * The page before and after its JSON island: the writer puts the report's ASCII bytes between the two, so that
-     * megabytes of JSON are never copied into the page's (UTF-16) text nor encoded again.
+     * The page before and after its JSON island: the writer puts the report's bytes between the two ({@link
+     * ReportWriter#json}: ASCII only, no '<', '>' or '&', embedded as they are), so that megabytes of JSON are never
+     * copied into the page's (UTF-16) text nor encoded again.
      */
     static String[] around(RunReport r, List<RunSummary> history) {
         StringBuilder h = new StringBuilder(64 * 1024);
