@@ -90,6 +90,8 @@ public final class FarmRun {
     void closeReadAhead() {
         readAhead.values().forEach(org.entsync.ldap.PagedSearch::close);
         readAhead.clear();
+        java.util.concurrent.ExecutorService fetching = fetchThread;
+        if (fetching != null) fetching.shutdownNow(); // fetches a failed run left: their search ends with the connection
         org.entsync.ldap.EntryFetcher f = peopleFetcher;
         if (f != null) f.close();
     }
@@ -115,6 +117,23 @@ public final class FarmRun {
 
     void readPeopleMarkersOnly(org.entsync.ldap.EntryFetcher fetcher) {
         this.peopleFetcher = fetcher;
+    }
+
+    private volatile java.util.concurrent.ExecutorService fetchThread;
+
+    /**
+     * Reads these people whole with {@link #peopleFetcher}, on the farm's fetch thread (one after the other, one
+     * connection for every instance), while the read of the markers goes on.
+     */
+    synchronized java.util.concurrent.CompletableFuture<java.util.List<com.unboundid.ldap.sdk.SearchResultEntry>> fetchWhole(java.util.List<String> dns) {
+        if (fetchThread == null) {
+            fetchThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ldap-fetch-people");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> peopleFetcher.fetch(dns), fetchThread);
     }
 
     /** The first run's settings stand for the directory (all instances of a farm share it). */

@@ -167,7 +167,7 @@ public final class ReadStage {
 
     static void fetchFailed(RunContext run, String source, String msg) {
         LOG.error("{} ({}): extraction incomplete: {}", source, run.config().instance(), msg);
-        run.changedPeople.clear();
+        run.dropChangedPeople();
         incomplete(run, source, msg);
     }
 

@@ -104,6 +104,15 @@ public final class RunContext {
     /** People whose change marker changed, waiting to be read whole (differential read of markers only). */
     java.util.List<String> changedPeople = new java.util.ArrayList<>();
 
+    /** Their reads whole under way on the farm's fetch thread, in the order asked; taken by the thread of the run's pages. */
+    final java.util.ArrayDeque<java.util.concurrent.CompletableFuture<java.util.List<com.unboundid.ldap.sdk.SearchResultEntry>>> fetches = new java.util.ArrayDeque<>();
+
+    /** A read whole failed: the people still waiting for one are synced by the next run. */
+    void dropChangedPeople() {
+        changedPeople.clear();
+        fetches.clear();
+    }
+
     /** Whether this run skips unchanged people at all (not --full). */
     boolean skipsUnchanged() {
         return knownPeople != null;

@@ -261,6 +261,32 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         assertEquals(alwaysRead, fx.sync().ldapEntriesFetched);
     }
 
+    @Test
+    @Order(8)
+    void manyChangedPeopleAreReadWholeBesideTheMarkers() throws Exception {
+        // every student renamed, pages of 10: their whole entries are read in several chunks while the markers are
+        // read on (UnchangedPeople.fetchWhole), the last ones when the read ends; none may be lost or taken twice
+        long alwaysRead = fx.sync().ldapEntriesFetched;
+        List<SearchResultEntry> students = fx.search("(objectClass=ENTEleve)");
+        assertTrue(students.size() > 100, "enough changed people for several chunks: " + students.size());
+        try (LDAPConnection c = fx.ldap()) {
+            for (int i = 0; i < students.size(); i++) {
+                c.modify(students.get(i).getDN(), new Modification(ModificationType.REPLACE, "givenName", "Lot-" + i));
+            }
+        }
+        Map<String, String> smallPages = Map.of("entsync.ldap.pageSize", "10");
+        RunReport r = fx.sync(smallPages, RunOptions.defaults());
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> "outcome: " + r.error);
+        assertEquals(alwaysRead + students.size(), r.ldapEntriesFetched);
+        assertEquals(students.size(), users(r).get(Count.updated), () -> "changes: " + users(r).getChanges().size());
+        for (int i = 0; i < students.size(); i++) {
+            assertEquals("Lot-" + i, rows("SELECT firstname FROM {p}user WHERE username = ?", uid(students.get(i))).get(0).get("firstname"));
+        }
+        RunReport again = fx.sync(smallPages, RunOptions.defaults());
+        assertEquals(alwaysRead, again.ldapEntriesFetched, "their new markers were remembered");
+        assertEquals(0, again.totalChanges());
+    }
+
     private static Entry person(String uid, String suffix, String structureDn, String given, String sn) {
         Entry e = new Entry("uid=" + uid + ",ou=people," + suffix);
         e.addAttribute("objectClass", "top", "person", "organizationalPerson", "inetOrgPerson", "ENTPerson", "ENTAuxNonEnsEtab");
