@@ -146,6 +146,30 @@ class SyncIndexTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void keysCompareByteForByte(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "exact");
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            SyncIndex index = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            index.ensureTables(c);
+            // (not trailing spaces: MariaDB's utf8mb4_bin pads, "a" and "a " are one key there)
+            List<String> keys = List.of("uid=élève", "uid=eleve", "uid=ELEVE");
+            index.upsert(c, "people", rows(keys.toArray(new String[0])), 1, 100);
+            assertEquals(keys.stream().sorted().toList(), keys(List.copyOf(index.probe(c, "people", keys).values())), "three keys, none folded into another");
+            if (dialect == Dialect.POSTGRESQL) {
+                // compared as bytes, not through the database's locale (SyncIndex.postgresC)
+                for (String[] column : new String[][]{{"mdl_entsync_index", "instance"}, {"mdl_entsync_index", "entity"}, {"mdl_entsync_index", "ekey"},
+                        {"mdl_entsync_member", "instance"}, {"mdl_entsync_classkey", "ckey"}, {"mdl_entsync_enrol", "instance"}}) {
+                    assertEquals("C", Sql.stringValue(c, "SELECT collation_name FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                            column[0], column[1]), String.join(".", column));
+                }
+            }
+            c.rollback();
+        }
+    }
+
     private static void insertBehindTheIndex(Connection c, String instance, String entity, String key) throws Exception {
         Sql.update(c, "INSERT INTO mdl_entsync_index (instance, entity, ekey, hash, moodleid, state, lastseen, timemodified) "
                 + "VALUES (?, ?, ?, 'h', 1, ?, 1, 1)", instance, entity, key, IndexRow.ACTIVE);
