@@ -64,6 +64,7 @@ public abstract class GroupsSyncTestBase extends MoodleDatabaseTest {
 
     @AfterAll
     void stopDirectory() {
+        mappingCopies.forEach(org.entsync.testsupport.TestWork::delete);
         if (fx != null) fx.close();
     }
 
@@ -333,14 +334,7 @@ public abstract class GroupsSyncTestBase extends MoodleDatabaseTest {
     @Test
     @Order(6)
     void withEnrolmentOnTheClassStudentsAreEnrolledAndGrouped() throws Exception {
-        Path dir = Files.createTempDirectory("entsync-groups-mapping");
-        Path profile = dir.resolve("sdet");
-        Files.createDirectories(profile);
-        try (var files = Files.list(Path.of("mappings", "sdet"))) {
-            for (Path f : files.toList()) Files.copy(f, profile.resolve(f.getFileName()));
-        }
-        String yaml = Files.readString(profile.resolve("groups.yaml")).replace("enrol: {enabled: false, role: student}", "enrol: {enabled: true, role: student}");
-        Files.writeString(profile.resolve("groups.yaml"), yaml);
+        Path dir = mappingsWithGroups(yaml -> yaml.replace("enrol: {enabled: false, role: student}", "enrol: {enabled: true, role: student}"));
         Map<String, String> settings = Map.of("entsync.mapping.dir", dir.toString());
         RunReport r = fx.sync(settings, RunOptions.defaults());
         assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
@@ -391,14 +385,7 @@ public abstract class GroupsSyncTestBase extends MoodleDatabaseTest {
         enrol(inClass.get(0), "student");
         enrol(inClass.get(1), "student");
         enrol(students.get(otherKey).iterator().next(), "student");
-        Path dir = Files.createTempDirectory("entsync-groups-key");
-        Path profile = dir.resolve("sdet");
-        Files.createDirectories(profile);
-        try (var files = Files.list(Path.of("mappings", "sdet"))) {
-            for (Path f : files.toList()) Files.copy(f, profile.resolve(f.getFileName()));
-        }
-        Files.writeString(profile.resolve("groups.yaml"), Files.readString(profile.resolve("groups.yaml"))
-                .replace("# courseKey: {field: idnumber, pattern: \"{uai}${code}\"}", "courseKey: {field: idnumber, pattern: \"{uai}${code}\"}"));
+        Path dir = mappingsWithGroups(yaml -> yaml.replace("# courseKey: {field: idnumber, pattern: \"{uai}${code}\"}", "courseKey: {field: idnumber, pattern: \"{uai}${code}\"}"));
         RunReport r = fx.sync(Map.of("entsync.mapping.dir", dir.toString()), RunOptions.defaults());
         assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
         assertEquals(Map.of(P + key, new TreeSet<>(inClass.subList(0, 2))), ownedGroups());
@@ -409,14 +396,27 @@ public abstract class GroupsSyncTestBase extends MoodleDatabaseTest {
     @Test
     @Order(7)
     void anUnknownRoleInGroupsYamlStopsAtStartUpNamingFileAndField() throws Exception {
-        Path dir = Files.createTempDirectory("entsync-groups-badrole");
+        Path dir = mappingsWithGroups(yaml -> yaml.replace("editingRoles: [editingteacher]", "editingRoles: [editingteacher, profdoc]"));
+        ConfigException e = assertThrows(ConfigException.class, () -> fx.sync(Map.of("entsync.mapping.dir", dir.toString()), RunOptions.defaults()));
+        assertTrue(e.getMessage().contains("sdet/groups.yaml: editingRoles: role 'profdoc' does not exist"), e.getMessage());
+    }
+
+    private final List<Path> mappingCopies = new ArrayList<>();
+
+    /** A copy of the sdet mapping profile whose groups.yaml is edited; deleted when the class ends. */
+    private Path mappingsWithGroups(java.util.function.UnaryOperator<String> edit) throws java.io.IOException {
+        Path dir = Files.createTempDirectory("entsync-groups-mapping");
+        mappingCopies.add(dir);
         Path profile = dir.resolve("sdet");
         Files.createDirectories(profile);
         try (var files = Files.list(Path.of("mappings", "sdet"))) {
             for (Path f : files.toList()) Files.copy(f, profile.resolve(f.getFileName()));
         }
-        Files.writeString(profile.resolve("groups.yaml"), Files.readString(profile.resolve("groups.yaml")).replace("editingRoles: [editingteacher]", "editingRoles: [editingteacher, profdoc]"));
-        ConfigException e = assertThrows(ConfigException.class, () -> fx.sync(Map.of("entsync.mapping.dir", dir.toString()), RunOptions.defaults()));
-        assertTrue(e.getMessage().contains("sdet/groups.yaml: editingRoles: role 'profdoc' does not exist"), e.getMessage());
+        Path groups = profile.resolve("groups.yaml");
+        String before = Files.readString(groups);
+        String after = edit.apply(before);
+        assertFalse(after.equals(before), "the edit must change groups.yaml");
+        Files.writeString(groups, after);
+        return dir;
     }
 }
