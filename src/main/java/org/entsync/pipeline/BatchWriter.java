@@ -5,7 +5,6 @@ import org.apache.camel.ProducerTemplate;
 
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -28,11 +27,7 @@ final class BatchWriter {
         this.run = run;
         this.endpoint = endpoint;
         this.producer = any.getContext().createProducerTemplate();
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "entsync-" + name + "-" + run.config().instance());
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = SyncEngine.daemonPool(1, "entsync-" + name + "-" + run.config().instance());
     }
 
     /**

@@ -111,10 +111,6 @@ public final class FarmRun {
         return peopleFetcher != null;
     }
 
-    public org.entsync.ldap.EntryFetcher peopleFetcher() {
-        return peopleFetcher;
-    }
-
     void readPeopleMarkersOnly(org.entsync.ldap.EntryFetcher fetcher) {
         this.peopleFetcher = fetcher;
     }
@@ -126,13 +122,7 @@ public final class FarmRun {
      * connection for every instance), while the read of the markers goes on.
      */
     synchronized java.util.concurrent.CompletableFuture<java.util.List<com.unboundid.ldap.sdk.SearchResultEntry>> fetchWhole(java.util.List<String> dns) {
-        if (fetchThread == null) {
-            fetchThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "ldap-fetch-people");
-                t.setDaemon(true);
-                return t;
-            });
-        }
+        if (fetchThread == null) fetchThread = SyncEngine.daemonPool(1, "ldap-fetch-people");
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> peopleFetcher.fetch(dns), fetchThread);
     }
 

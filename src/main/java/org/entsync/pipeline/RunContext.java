@@ -213,11 +213,7 @@ public final class RunContext {
         if (unseenStarted) return;
         unseenStarted = true;
         gone = departures();
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "entsync-unseen-" + config.instance());
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ExecutorService threads = SyncEngine.daemonPool(2, "entsync-unseen-" + config.instance());
         List<java.util.concurrent.CompletableFuture<?>> all = new java.util.ArrayList<>();
         java.util.concurrent.CompletableFuture<List<org.entsync.diff.IndexRow>> people = null;
         if (entities.contains(UnchangedPeople.ENTITY)) {

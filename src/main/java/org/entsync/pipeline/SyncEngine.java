@@ -71,7 +71,8 @@ public final class SyncEngine implements AutoCloseable {
         producer = main.getCamelContext().createProducerTemplate();
     }
 
-    private static ExecutorService daemonPool(int threads, String name) {
+    /** A pool of daemon threads of this name: the JVM never waits for them at exit. */
+    static ExecutorService daemonPool(int threads, String name) {
         return Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
