@@ -20,17 +20,13 @@ class SyncIndexTest {
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void unseenAndActiveCountsFollowTheRunsWrites(Dialect dialect) throws Exception {
-        try (TestDatabase db = TestDatabase.create(dialect, "index");
-             Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            SyncIndex index = new SyncIndex(new Sql(dialect, "mdl_"), "school");
-            index.ensureTables(c);
+        withIndex(dialect, "index", (c, index) -> {
             index.upsert(c, "users", rows("a", "b", "c", "d"), 1, 100);
             index.upsert(c, "roles", rows("x", "y"), 1, 100);
             index.upsert(c, "cohorts", rows("k"), 1, 100);
             c.commit();
 
-            SyncIndex run2 = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            SyncIndex run2 = index(dialect, "school");
             run2.loadActiveCounts(c, 2);
             run2.rememberSeen("users", List.of("a", "b"), 2);
             run2.upsert(c, "users", rows("c"), 2, 200);
@@ -52,27 +48,22 @@ class SyncIndexTest {
             assertEquals(List.of(), keys(run2.unseen(c, "roles", 2)));
 
             // a run that remembered nothing: every active row it did not write is a candidate
-            SyncIndex run3 = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            SyncIndex run3 = index(dialect, "school");
             run3.upsert(c, "users", rows("a"), 3, 300);
             assertEquals(List.of("b", "c"), keys(run3.unseen(c, "users", 3)));
             assertEquals(List.of("k"), keys(run3.unseen(c, "cohorts", 3)));
             assertEquals(1, run3.countActive(c, "cohorts", 3));
-            c.rollback();
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void candidatesAmongTheKeysOfPeopleWhoLeftAreAllOnlyWhenTheCountAgrees(Dialect dialect) throws Exception {
-        try (TestDatabase db = TestDatabase.create(dialect, "among");
-             Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            SyncIndex index = new SyncIndex(new Sql(dialect, "mdl_"), "school");
-            index.ensureTables(c);
+        withIndex(dialect, "among", (c, index) -> {
             index.upsert(c, "users", rows("a", "b", "c", "d", "e"), 1, 100);
             c.commit();
 
-            SyncIndex run2 = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            SyncIndex run2 = index(dialect, "school");
             run2.loadActiveCounts(c, 2);
             run2.rememberSeen("users", List.of("a"), 2);
             run2.upsert(c, "users", rows("b"), 2, 200);
@@ -82,18 +73,13 @@ class SyncIndexTest {
             // only c is known to have left, but d is unseen too: the count disagrees and the keys are scanned
             assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of("c"))));
             assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of())));
-            c.rollback();
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void peopleAreInsertedInAFirstSyncAndUpsertedAfter(Dialect dialect) throws Exception {
-        try (TestDatabase db = TestDatabase.create(dialect, "once");
-             Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            SyncIndex first = new SyncIndex(new Sql(dialect, "mdl_"), "school");
-            first.ensureTables(c);
+        withIndex(dialect, "once", (c, first) -> {
             first.findFresh(c, List.of("people"));
             assertTrue(first.fresh("people"));
             first.writeOncePerRun(c, "people", rows("uid=a", "uid=b"), 1, 100);
@@ -101,30 +87,25 @@ class SyncIndexTest {
                     "fresh: no key of the run is asked for (each is written once)");
             c.commit();
 
-            SyncIndex second = new SyncIndex(new Sql(dialect, "mdl_"), "school");
+            SyncIndex second = index(dialect, "school");
             second.findFresh(c, List.of("people"));
             assertFalse(second.fresh("people"));
             second.writeOncePerRun(c, "people", List.of(new IndexRow("uid=a", "fp2|a", 0, IndexRow.ACTIVE, 2)), 2, 200);
             assertEquals("fp2|a", second.probe(c, "people", List.of("uid=a")).get("uid=a").hash(), "an existing person is updated");
             assertEquals(List.of("uid=a", "uid=b"), keys(List.copyOf(second.probe(c, "people", List.of("uid=a", "uid=b")).values())));
             assertThrows(IllegalArgumentException.class, () -> second.writeOncePerRun(c, "users", rows("x"), 2, 200));
-            c.rollback();
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void aFreshEntityIsProbedForTheKeysTheRunWroteOnly(Dialect dialect) throws Exception {
-        try (TestDatabase db = TestDatabase.create(dialect, "fresh");
-             Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            SyncIndex before = new SyncIndex(new Sql(dialect, "mdl_"), "school");
-            before.ensureTables(c);
+        withIndex(dialect, "fresh", (c, before) -> {
             before.upsert(c, "users", rows("a"), 1, 100);
             before.upsert(c, "users-elsewhere", rows("a"), 1, 100);
             c.commit();
 
-            SyncIndex run = new SyncIndex(new Sql(dialect, "mdl_"), "other-school");
+            SyncIndex run = index(dialect, "other-school");
             run.findFresh(c, List.of("users", "roles"));
             assertTrue(run.fresh("users"), "rows of another instance do not count");
             run.upsert(c, "roles", rows("d"), 2, 200); // the same key written for another entity
@@ -137,23 +118,18 @@ class SyncIndexTest {
             assertEquals(List.of("b", "c"), keys(List.copyOf(run.probe(c, "users", List.of("b", "c", "d", "e")).values())));
             assertEquals(List.of(), keys(run.unseen(c, "users", 2)), "a fresh entity holds only rows this run wrote: no removal to look for");
 
-            SyncIndex next = new SyncIndex(new Sql(dialect, "mdl_"), "other-school");
+            SyncIndex next = index(dialect, "other-school");
             next.findFresh(c, List.of("users", "groups"));
             assertFalse(next.fresh("users"), "written since");
             assertTrue(next.fresh("groups"));
             assertEquals(List.of("b", "c", "d"), keys(List.copyOf(next.probe(c, "users", List.of("b", "c", "d", "e")).values())));
-            c.rollback();
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void keysCompareByteForByte(Dialect dialect) throws Exception {
-        try (TestDatabase db = TestDatabase.create(dialect, "exact");
-             Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            SyncIndex index = new SyncIndex(new Sql(dialect, "mdl_"), "school");
-            index.ensureTables(c);
+        withIndex(dialect, "exact", (c, index) -> {
             // (not trailing spaces: MariaDB's utf8mb4_bin pads, "a" and "a " are one key there)
             List<String> keys = List.of("uid=élève", "uid=eleve", "uid=ELEVE");
             index.upsert(c, "people", rows(keys.toArray(new String[0])), 1, 100);
@@ -166,8 +142,28 @@ class SyncIndexTest {
                             column[0], column[1]), String.join(".", column));
                 }
             }
+        });
+    }
+
+    private interface IndexBody {
+        void run(Connection c, SyncIndex index) throws Exception;
+    }
+
+    /** A fresh database of this dialect, the index's tables created by instance "school", the body run and rolled back. */
+    private static void withIndex(Dialect dialect, String name, IndexBody body) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, name);
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            SyncIndex index = index(dialect, "school");
+            index.ensureTables(c);
+            body.run(c, index);
             c.rollback();
         }
+    }
+
+    /** The index of one instance, with Moodle's default table prefix. */
+    private static SyncIndex index(Dialect dialect, String instance) {
+        return new SyncIndex(new Sql(dialect, "mdl_"), instance);
     }
 
     private static void insertBehindTheIndex(Connection c, String instance, String entity, String key) throws Exception {
@@ -177,7 +173,7 @@ class SyncIndexTest {
 
     @org.junit.jupiter.api.Test
     void theRunsNewAccountsGoUnreadUntilAnotherKeyAdoptsThem() {
-        SyncIndex index = new SyncIndex(new Sql(Dialect.H2, "mdl_"), "school");
+        SyncIndex index = index(Dialect.H2, "school");
         index.committedUsers(List.of(new IndexRow("a", "h", 10, IndexRow.ACTIVE, 5), new IndexRow("b", "h", 11, IndexRow.ACTIVE, 5)), java.util.Set.of(10L), 5);
         assertEquals(List.of(11L, 12L), index.notCreatedInRun(List.of(10L, 11L, 12L), 5), "10 was created by this run");
         assertEquals(List.of(10L, 11L), index.notCreatedInRun(List.of(10L, 11L), 6), "another run");
