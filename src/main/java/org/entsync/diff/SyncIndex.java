@@ -200,11 +200,6 @@ public final class SyncIndex {
         if (entity.equals(USERS)) forgetRecentUsers(keys);
     }
 
-    /** Whether this run wrote (or began to write) index rows of this entity. */
-    public boolean wroteInRun(String entity) {
-        return writeCount(entity) > 0;
-    }
-
     /**
      * Creates ent-sync's own tables (index and run history) when absent; they are ours, not Moodle's. The
      * bookkeeping tables are keyed by what identifies a row, with no surrogate id: a first sync writes ~8 of their

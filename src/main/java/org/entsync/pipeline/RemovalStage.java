@@ -170,8 +170,8 @@ public final class RemovalStage {
 
     /** Cohorts no person referred to in this run: emptied by the membership diff; kept or deleted by policy. */
     private static void removeCohorts(RunContext run, Connection c) throws SQLException {
-        // a cohort loses its source only when people who referred to it changed or left: none did
-        if (!WriteStage.cohortSink(run).membersRemovedInRun() && !run.target().index().wroteInRun(CohortSink.DEFINITIONS)) return;
+        // looked for in every run, not only in one that removed memberships: a run cut short after writing them
+        // (killed, or its read failed) removes nothing, and the next one finds those people unchanged
         EntityReport report = run.report(CohortSink.DEFINITIONS);
         // people skipped as unchanged still belong to their cohorts: a cohort whose source disappeared has no member left
         List<IndexRow> unseen = WriteStage.cohortSink(run).unseenWithoutMembers(c, run.runId());

@@ -8,6 +8,7 @@ import com.unboundid.ldap.sdk.SearchResultEntry;
 import org.entsync.config.Settings;
 import org.entsync.config.SyncConfig;
 import org.entsync.generator.GeneratorOptions;
+import org.entsync.ldap.EntryFetcher;
 import org.entsync.moodle.Dialect;
 import org.entsync.moodle.MoodleSchemaInstaller;
 import org.entsync.pipeline.RunContext;
@@ -205,6 +206,39 @@ class LdapFaultsTest extends MoodleDatabaseTest {
             assertTrue(r.error.contains("not trusted"), r.error);
             assertTrue(ms < 5000, "a certificate failure is not retried (took " + ms + " ms with a 5 s backoff)");
         }
+    }
+
+    @Test
+    @Order(8)
+    void classesEmptiedByARunCutShortAreKeptByTheNextRun() throws Exception {
+        // the students read first get a class of their own in their school, synced everywhere, then go back: as many
+        // as make the run read them whole as soon as the last of them is read (UnchangedPeople.skip), mid-read
+        List<SearchResultEntry> people = fx.search("(objectClass=ENTPerson)");
+        Map<String, String> classOf = new java.util.LinkedHashMap<>();
+        for (SearchResultEntry e : people) {
+            String[] classes = e.getAttributeValues("ENTEleveClasses");
+            if (classes != null && classes.length == 1 && classOf.size() < EntryFetcher.CHUNK / 4) classOf.put(e.getDN(), classes[0]);
+        }
+        assertEquals(EntryFetcher.CHUNK / 4, classOf.size());
+        try (LDAPConnection c = fx.ldap()) {
+            for (Map.Entry<String, String> e : classOf.entrySet()) {
+                String school = e.getValue().substring(0, e.getValue().lastIndexOf('$'));
+                c.modify(e.getKey(), new Modification(ModificationType.REPLACE, "ENTEleveClasses", school + "$ZZ"));
+            }
+        }
+        assertEquals(Outcome.SUCCESS.label, fx.sync(settings(), RunOptions.defaults()).outcome);
+        assertEquals(Outcome.SUCCESS.label, fx.sync(reference, settings(), RunOptions.defaults()).outcome);
+        try (LDAPConnection c = fx.ldap()) {
+            for (Map.Entry<String, String> e : classOf.entrySet()) c.modify(e.getKey(), new Modification(ModificationType.REPLACE, "ENTEleveClasses", e.getValue()));
+        }
+        // pages of 10, cut after 100 entries: the students were read whole, written and remembered, nothing was
+        // removed; the next run has no membership left to remove, and the ZZ cohorts, whose source went, must be kept
+        try (ResettingProxy proxy = new ResettingProxy(fx.slapd.port())) {
+            RunReport r = runWithFault(with("entsync.ldap.url", proxy.url(), "entsync.ldap.pageSize", "10"), 100, proxy::resetAll);
+            assertEquals(Outcome.INCOMPLETE.label, r.outcome, () -> "error " + r.error);
+            assertEquals(classOf.size(), r.ldapEntriesFetched, "all of them read whole before the fault");
+        }
+        assertConverges();
     }
 
     // ---------------------------------------------------------------------------------------------------------
