@@ -87,6 +87,7 @@ public final class RunContext {
         knownPeople = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try (java.sql.Connection c = target.connection()) {
+                beforeKnownPeopleLoad.accept(this);
                 org.entsync.diff.KnownPeople known = target.index().knownPeople(c, UnchangedPeople.ENTITY);
                 target.index().expectSeen(known.size(), runId);
                 knownPeople.complete(known);
@@ -127,6 +128,31 @@ public final class RunContext {
             if (e.getCause() instanceof java.sql.SQLException s) throw s;
             throw e;
         }
+    }
+
+    /** Tests only: runs on the load thread before the fingerprints are read, to hold their load back. */
+    static volatile java.util.function.Consumer<RunContext> beforeKnownPeopleLoad = run -> {
+    };
+
+    /** Waits for the people fingerprints (only when {@link #skipsUnchanged}). */
+    org.entsync.diff.KnownPeople awaitKnownPeople() throws java.sql.SQLException {
+        try {
+            knownPeople.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            // thrown as the load's own error below
+        }
+        return knownPeopleIfLoaded();
+    }
+
+    private EarlyPages earlyPages;
+
+    /**
+     * Pages read before the fingerprints are loaded: up to 20 000 people as DN and marker (~150 bytes each),
+     * 2 000 read whole (the read-ahead's own size).
+     */
+    EarlyPages earlyPages(boolean markersOnly) {
+        if (earlyPages == null) earlyPages = new EarlyPages(markersOnly ? 20_000 : 2_000);
+        return earlyPages;
     }
 
     /** DN hashes of the people read before the fingerprints were loaded, marked read once they are. */

@@ -40,8 +40,24 @@ public final class UnchangedPeople {
                      @ExchangeProperty("farm") FarmRun farm, @Header("source") String source) throws SQLException {
         long t0 = System.nanoTime();
         KnownPeople known = run.knownPeopleIfLoaded();
-        // the first pages may come before the fingerprints are loaded: they are looked up in the index instead of
-        // waiting, so that the read goes on
+        if (known == null && run.skipsUnchanged() && run.earlyPages(farm.readsPeopleMarkersOnly()).hold(page)) {
+            // the fingerprints are still being loaded: the page waits for them, the read goes on
+        } else {
+            // held pages first, in read order (the first directory entry of a duplicate wins); if the load is still
+            // under way and no more pages can be held, they are looked up in the index instead
+            for (List<SearchResultEntry> early : run.earlyPages(farm.readsPeopleMarkersOnly()).takeAll()) tally(early, run, farm, source, known);
+            tally(page, run, farm, source, known);
+        }
+        run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
+        int held = run.heldPeople.size();
+        int batch = run.config().moodle().batchSize();
+        // a full batch goes; a fifth of one goes as soon as the writer has nothing to do, so that when changes are
+        // few (1 % of the people: a handful a page) they are written during the read, not left for its end
+        if (held >= batch || (held >= Math.max(1, batch / 5) && run.writerIdle())) submit(exchange, run);
+    }
+
+    /** One page as read: unchanged people are counted and seen, the others held back (or read whole first). */
+    private static void tally(List<SearchResultEntry> page, RunContext run, FarmRun farm, String source, KnownPeople known) throws SQLException {
         Map<String, IndexRow> probed = known == null && run.skipsUnchanged() ? probe(run, page) : Map.of();
         PageTally tally = new PageTally(run, known, probed, farm.changeMarker(), page.size());
         if (farm.readsPeopleMarkersOnly()) {
@@ -57,12 +73,6 @@ public final class UnchangedPeople {
             for (SearchResultEntry e : page) tally.byFingerprint(e);
             tally.record(source);
         }
-        run.report("users").time("skip", (System.nanoTime() - t0) / 1_000_000);
-        int held = run.heldPeople.size();
-        int batch = run.config().moodle().batchSize();
-        // a full batch goes; a fifth of one goes as soon as the writer has nothing to do, so that when changes are
-        // few (1 % of the people: a handful a page) they are written during the read, not left for its end
-        if (held >= batch || (held >= Math.max(1, batch / 5) && run.writerIdle())) submit(exchange, run);
     }
 
     /**
@@ -243,6 +253,12 @@ public final class UnchangedPeople {
     public void drain(Exchange exchange, @ExchangeProperty("run") RunContext run, @ExchangeProperty("farm") FarmRun farm,
                       @Header("source") String source) throws SQLException {
         if (!source.equals("people")) return;
+        EarlyPages early = run.earlyPages(farm.readsPeopleMarkersOnly());
+        if (!early.isEmpty() && run.isActive()) {
+            // a directory read faster than the fingerprints load (a small one): its pages wait for the load
+            KnownPeople known = run.awaitKnownPeople();
+            for (List<SearchResultEntry> page : early.takeAll()) tally(page, run, farm, source, known);
+        }
         if (farm.readsPeopleMarkersOnly() && run.isActive()) {
             try {
                 fetchWhole(run, farm);

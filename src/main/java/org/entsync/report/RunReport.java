@@ -40,6 +40,12 @@ public final class RunReport {
         }
     }
 
+    public boolean timelineHas(String step) {
+        synchronized (timeline) {
+            return timeline.containsKey(step);
+        }
+    }
+
     public synchronized EntityReport entity(String name) {
         return entities.computeIfAbsent(name, n -> new EntityReport());
     }

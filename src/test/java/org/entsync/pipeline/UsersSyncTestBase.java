@@ -287,6 +287,41 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         assertEquals(0, again.totalChanges());
     }
 
+    @Test
+    void pagesReadBeforeTheFingerprintsAreLoadedWaitForThem() throws Exception {
+        // the fingerprints load only once the whole directory is read: every page waits (EarlyPages) and is taken at
+        // the end of the read; the renamed people are written, the others skipped, nobody taken for gone
+        List<SearchResultEntry> students = fx.search("(objectClass=ENTEleve)");
+        try (LDAPConnection c = fx.ldap()) {
+            for (int i = 0; i < 3; i++) c.modify(students.get(i).getDN(), new Modification(ModificationType.REPLACE, "givenName", "Tard-" + i));
+        }
+        RunContext.beforeKnownPeopleLoad = run -> {
+            long until = System.currentTimeMillis() + 30_000;
+            while (!run.report().timelineHas("people read") && System.currentTimeMillis() < until) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        };
+        RunReport r;
+        try {
+            r = fx.sync(Map.of("entsync.ldap.pageSize", "10"), RunOptions.defaults());
+        } finally {
+            RunContext.beforeKnownPeopleLoad = run -> {
+            };
+        }
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> "outcome: " + r.error);
+        assertTrue(r.timeline.get("people fingerprints loaded") >= r.timeline.get("people read"), () -> "timeline: " + r.timeline);
+        assertEquals(3, users(r).get(Count.updated), () -> "changes: " + users(r).getChanges().size());
+        assertEquals(0, users(r).get(Count.suspended) + users(r).get(Count.deleted) + users(r).get(Count.kept));
+        assertTrue(users(r).get(Count.unchanged) > 100, () -> "unchanged: " + users(r).get(Count.unchanged));
+        for (int i = 0; i < 3; i++) {
+            assertEquals("Tard-" + i, rows("SELECT firstname FROM {p}user WHERE username = ?", uid(students.get(i))).get(0).get("firstname"));
+        }
+    }
+
     private static Entry person(String uid, String suffix, String structureDn, String given, String sn) {
         Entry e = new Entry("uid=" + uid + ",ou=people," + suffix);
         e.addAttribute("objectClass", "top", "person", "organizationalPerson", "inetOrgPerson", "ENTPerson", "ENTAuxNonEnsEtab");
