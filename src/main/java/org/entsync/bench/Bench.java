@@ -280,7 +280,7 @@ public final class Bench {
         Map<String, Long> m = new LinkedHashMap<>();
         try (HikariDataSource ds = db.dataSource(1); Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             for (String t : List.of("user", "context", "cohort", "cohort_members", "role_assignments", "user_info_data", "cache_flags",
-                    "course_categories", "entsync_index", "entsync_member")) {
+                    "course_categories", "entsync_index", "entsync_usercohorts")) {
                 String where = t.equals("context") ? " WHERE contextlevel = 30" : "";
                 try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + BenchDatabase.PREFIX + t + where)) {
                     rs.next();

@@ -232,13 +232,7 @@ public final class SyncIndex {
                         + "acquired BIGINT NOT NULL, heartbeat BIGINT NOT NULL)" + tableSuffix());
             }
         }
-        if (!exists(c, sql.t(MEMBER_TABLE))) {
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE " + sql.t(MEMBER_TABLE) + " (instance VARCHAR(64)" + postgresC() + " NOT NULL, cohortid BIGINT NOT NULL, "
-                        + "userid BIGINT NOT NULL, PRIMARY KEY (instance, userid, cohortid))" + tableSuffix());
-                st.execute("CREATE INDEX " + sql.prefix() + "entsmem_coh_ix ON " + sql.t(MEMBER_TABLE) + " (cohortid)");
-            }
-        }
+        ensureUserCohorts(c);
         if (!exists(c, sql.t(CLASSKEY_TABLE))) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE " + sql.t(CLASSKEY_TABLE) + " (instance VARCHAR(64)" + postgresC() + " NOT NULL, ckey VARCHAR(255)" + exact()
@@ -267,10 +261,64 @@ public final class SyncIndex {
     public static final String ENROL_TABLE = "entsync_enrol";
 
     /**
-     * The cohort memberships ent-sync itself added ({@code <prefix>entsync_member}): cohort_members has no owner
-     * column, and a member an administrator added by hand, even to an owned cohort, must never be removed.
+     * The cohort memberships ent-sync itself added, one row per user ({@code <prefix>entsync_usercohorts}: instance,
+     * userid, cohortids = {@code ,12,45,}): see moodle.OwnedMemberships.
      */
-    public static final String MEMBER_TABLE = "entsync_member";
+    public static final String USER_COHORTS_TABLE = "entsync_usercohorts";
+
+    /** Earlier versions' table of the same, one row per membership: converted, then dropped. */
+    static final String LEGACY_MEMBER_TABLE = "entsync_member";
+
+    /**
+     * Creates the ownership table; an earlier version's one-row-per-membership table is converted into it and
+     * dropped (again from the start if a previous conversion was cut short: MariaDB commits each DDL statement).
+     */
+    private void ensureUserCohorts(Connection c) throws SQLException {
+        boolean legacy = exists(c, sql.t(LEGACY_MEMBER_TABLE));
+        if (!exists(c, sql.t(USER_COHORTS_TABLE))) {
+            String text = switch (sql.dialect()) {
+                case POSTGRESQL -> "TEXT";
+                case MARIADB -> "MEDIUMTEXT";
+                case H2 -> "VARCHAR(1000000)";
+            };
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE " + sql.t(USER_COHORTS_TABLE) + " (instance VARCHAR(64)" + postgresC() + " NOT NULL, userid BIGINT NOT NULL, "
+                        + "cohortids " + text + " NOT NULL, PRIMARY KEY (instance, userid))" + tableSuffix());
+            }
+            if (!c.getAutoCommit()) c.commit();
+        } else if (legacy) {
+            try (Statement st = c.createStatement()) {
+                st.execute("DELETE FROM " + sql.t(USER_COHORTS_TABLE));
+            }
+        }
+        if (!legacy) return;
+        List<Object[]> rows = new ArrayList<>();
+        String[] at = {null};
+        long[] user = {-1};
+        List<Long> ids = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT instance, userid, cohortid FROM " + sql.t(LEGACY_MEMBER_TABLE) + " ORDER BY instance, userid, cohortid")) {
+            while (rs.next()) {
+                if (!rs.getString(1).equals(at[0]) || rs.getLong(2) != user[0]) {
+                    if (!ids.isEmpty()) rows.add(new Object[]{at[0], user[0], org.entsync.moodle.OwnedMemberships.format(ids)});
+                    ids.clear();
+                    at[0] = rs.getString(1);
+                    user[0] = rs.getLong(2);
+                }
+                ids.add(rs.getLong(3));
+                if (rows.size() >= 1000) {
+                    sql.insert(c, USER_COHORTS_TABLE, List.of("instance", "userid", "cohortids"), rows);
+                    rows.clear();
+                }
+            }
+        }
+        if (!ids.isEmpty()) rows.add(new Object[]{at[0], user[0], org.entsync.moodle.OwnedMemberships.format(ids)});
+        sql.insert(c, USER_COHORTS_TABLE, List.of("instance", "userid", "cohortids"), rows);
+        try (Statement st = c.createStatement()) {
+            st.execute("DROP TABLE " + sql.t(LEGACY_MEMBER_TABLE));
+        }
+        if (!c.getAutoCommit()) c.commit();
+    }
 
     private String idColumn() {
         return switch (sql.dialect()) {

@@ -36,6 +36,7 @@ public final class CohortSink {
     private final boolean systemContext;
     private final CategoryDirectory categories;
     private final boolean dryRun;
+    private final OwnedMemberships ownership;
 
     public CohortSink(TargetDatabase target, String component, String yearPrefix, boolean systemContext, CategoryDirectory categories, boolean dryRun) {
         this.target = target;
@@ -44,6 +45,7 @@ public final class CohortSink {
         this.systemContext = systemContext;
         this.categories = categories;
         this.dryRun = dryRun;
+        this.ownership = new OwnedMemberships(target);
     }
 
     public void write(Connection c, List<MappedRecord> definitions, List<PendingChange> changes, long runId,
@@ -180,8 +182,9 @@ public final class CohortSink {
         Map<Long, String> idnumberOf = new HashMap<>();
         cohortIds.forEach((k, v) -> idnumberOf.put(v, k));
         List<Long> readIds = target.index().notCreatedInRun(users.values(), runId);
-        Map<Long, Set<Long>> current = currentMemberships(c, readIds, idnumberOf);
+        Owned owned = owned(c, readIds, idnumberOf);
         Set<List<Long>> existing = existingPairs(c, readIds);
+        Map<Long, TreeSet<Long>> ownedNow = new HashMap<>();
         List<long[]> add = new ArrayList<>();
         List<long[]> remove = new ArrayList<>();
         List<long[]> restore = new ArrayList<>();
@@ -193,20 +196,28 @@ public final class CohortSink {
                 Long id = cohortIds.get(idn);
                 if (id != null && !blocked.contains(idn)) desired.add(id);
             }
-            Set<Long> have = current.getOrDefault(userId, Set.of());
+            Set<Long> have = owned.current().getOrDefault(userId, Set.of());
             List<String> added = new ArrayList<>();
             List<String> removed = new ArrayList<>();
+            TreeSet<Long> next = null;
             for (Long id : desired) {
                 // there: ent-sync's own, or made by hand (left alone, not adopted)
                 if (existing.contains(List.of(id, userId))) continue;
                 // one of ent-sync's deleted by hand in Moodle is put back (once the person changes, or by --full)
-                (have.contains(id) ? restore : add).add(new long[]{id, userId});
+                if (have.contains(id)) {
+                    restore.add(new long[]{id, userId});
+                } else {
+                    add.add(new long[]{id, userId});
+                    (next == null ? next = owned.next(userId) : next).add(id);
+                }
                 added.add(idnumberOf.get(id));
             }
             for (Long id : have) if (!desired.contains(id)) {
                 remove.add(new long[]{id, userId});
                 removed.add(idnumberOf.get(id));
+                (next == null ? next = owned.next(userId) : next).remove(id);
             }
+            if (next != null) ownedNow.put(userId, next);
             if (!added.isEmpty() || !removed.isEmpty()) {
                 reports.add(() -> report.membership(ch.record().key(), userId, added, removed));
             } else {
@@ -215,20 +226,45 @@ public final class CohortSink {
         }
         insertMembers(c, add, restore, now);
         deleteMembers(c, remove);
+        ownership.write(c, owned.stored(), ownedNow);
         target.countBatch(2);
     }
 
-    /** userid → cohort ids of the memberships ent-sync added, in owned cohorts under the current year prefix. */
-    Map<Long, Set<Long>> currentMemberships(Connection c, List<Long> userIds, Map<Long, String> idnumberOf) throws SQLException {
-        Map<Long, Set<Long>> out = new HashMap<>();
-        String prefixClause = yearPrefix.isEmpty() ? "" : " AND " + prefixTest("c.idnumber");
-        Object[] leading = yearPrefix.isEmpty() ? new Object[]{target.instance(), component} : new Object[]{target.instance(), component, yearPrefix};
-        Sql.queryIn(c, target.sql().q("SELECT em.userid, em.cohortid, c.idnumber FROM {entsync_member} em JOIN {cohort} c ON c.id = em.cohortid "
-                + "WHERE em.instance = ? AND c.component = ?" + prefixClause + " AND em.userid IN " + Sql.IN_LIST), userIds, rs -> {
-            out.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getLong(2));
-            idnumberOf.putIfAbsent(rs.getLong(2), rs.getString(3));
-        }, leading);
-        return out;
+    /**
+     * What ent-sync added for these users: every cohort id recorded for them ({@code stored}), and of those the ones
+     * of cohorts it still owns under the current year prefix ({@code current}); ids of cohorts deleted since
+     * ({@code gone}) are dropped when a user's set is written again.
+     */
+    record Owned(Map<Long, TreeSet<Long>> stored, Map<Long, Set<Long>> current, Set<Long> gone) {
+        /** The set to write for this user: what is recorded, without the cohorts that are gone. */
+        TreeSet<Long> next(long userId) {
+            TreeSet<Long> next = new TreeSet<>(stored.getOrDefault(userId, new TreeSet<>()));
+            next.removeAll(gone);
+            return next;
+        }
+    }
+
+    Owned owned(Connection c, List<Long> userIds, Map<Long, String> idnumberOf) throws SQLException {
+        Map<Long, TreeSet<Long>> stored = ownership.read(c, userIds);
+        Set<Long> ids = new HashSet<>();
+        stored.values().forEach(ids::addAll);
+        Map<Long, String> underPrefix = new HashMap<>();
+        Set<Long> gone = new HashSet<>(ids);
+        Sql.queryIn(c, target.sql().q("SELECT id, idnumber, component FROM {cohort} WHERE id IN " + Sql.IN_LIST), ids, rs -> {
+            gone.remove(rs.getLong(1));
+            String idnumber = rs.getString(2);
+            if (component.equals(rs.getString(3)) && idnumber != null && idnumber.startsWith(yearPrefix)) underPrefix.put(rs.getLong(1), idnumber);
+        });
+        Map<Long, Set<Long>> current = new HashMap<>();
+        stored.forEach((user, cohorts) -> {
+            for (Long id : cohorts) {
+                String idnumber = underPrefix.get(id);
+                if (idnumber == null) continue;
+                current.computeIfAbsent(user, k -> new HashSet<>()).add(id);
+                idnumberOf.putIfAbsent(id, idnumber);
+            }
+        });
+        return new Owned(stored, current, gone);
     }
 
     /** (cohortid, userid) pairs already in cohort_members for these users, whoever added them. */
@@ -239,31 +275,21 @@ public final class CohortSink {
         return out;
     }
 
-    /** "idnumber starts with the year prefix", without LIKE (the prefix may hold _). One parameter. */
-    String prefixTest(String column) {
-        return "SUBSTRING(" + column + ", 1, " + yearPrefix.length() + ") = ?";
-    }
-
-    /** New memberships, recorded as ent-sync's; and ent-sync's own whose cohort_members row went (already recorded). */
+    /** New memberships, and ent-sync's own whose cohort_members row went (still recorded as ent-sync's). */
     private void insertMembers(Connection c, List<long[]> add, List<long[]> restore, long now) throws SQLException {
         target.sql().insert(c, "cohort_members", List.of("cohortid", "userid", "timeadded"),
                 java.util.stream.Stream.concat(add.stream(), restore.stream()).map(a -> new Object[]{a[0], a[1], now}).toList());
-        target.sql().insert(c, SyncIndex.MEMBER_TABLE, List.of("instance", "cohortid", "userid"),
-                add.stream().map(a -> new Object[]{target.instance(), a[0], a[1]}).toList());
     }
 
-    void deleteMembers(Connection c, List<long[]> remove) throws SQLException {
+    /** Deletes these cohort_members rows (their ownership is written by the caller). */
+    private void deleteMembers(Connection c, List<long[]> remove) throws SQLException {
         if (remove.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {cohort_members} WHERE cohortid = ? AND userid = ?"));
-             PreparedStatement own = c.prepareStatement(target.sql().q("DELETE FROM {entsync_member} WHERE instance = ? AND cohortid = ? AND userid = ?"))) {
+        try (PreparedStatement ps = c.prepareStatement(target.sql().q("DELETE FROM {cohort_members} WHERE cohortid = ? AND userid = ?"))) {
             for (long[] r : remove) {
                 Sql.bind(ps, r[0], r[1]);
                 ps.addBatch();
-                Sql.bind(own, target.instance(), r[0], r[1]);
-                own.addBatch();
             }
             ps.executeBatch();
-            own.executeBatch();
         }
     }
 
@@ -272,34 +298,40 @@ public final class CohortSink {
      * many each user lost (users who had none are left out).
      */
     public Map<Long, Integer> removeAllMemberships(Connection c, List<Long> userIds) throws SQLException {
-        Map<Long, String> names = new HashMap<>();
-        Map<Long, Set<Long>> current = currentMemberships(c, userIds, names);
+        Owned owned = owned(c, userIds, new HashMap<>());
         List<long[]> remove = new ArrayList<>();
         Map<Long, Integer> lost = new HashMap<>();
-        current.forEach((u, cohorts) -> {
+        Map<Long, TreeSet<Long>> ownedNow = new HashMap<>();
+        owned.current().forEach((u, cohorts) -> {
             cohorts.forEach(co -> remove.add(new long[]{co, u}));
-            if (!cohorts.isEmpty()) lost.put(u, cohorts.size());
+            lost.put(u, cohorts.size());
+            TreeSet<Long> next = owned.next(u);
+            next.removeAll(cohorts);
+            ownedNow.put(u, next);
         });
         deleteMembers(c, remove);
+        ownership.write(c, owned.stored(), ownedNow);
         return lost;
     }
 
     /**
-     * The owned cohorts whose source may have disappeared: not seen in this run and without any member ent-sync
-     * added (the others still have people in them, skipped as unchanged). One query in every run (~7 ms at 100 000
-     * people on PostgreSQL): reading the ~4 000 unseen definitions and then looking for members of each took ~40 ms.
+     * The owned cohorts whose source may have disappeared: not seen in this run and without any member (the others
+     * still have people in them, skipped as unchanged). One query in every run (~10 ms at 100 000 people on
+     * PostgreSQL): reading the ~4 000 unseen definitions and then looking for members of each took ~40 ms, and
+     * looking for members ent-sync added, through the users' ownership rows, ~120 ms. A cohort whose people are
+     * gone but that still holds members an administrator added is therefore left as it is: deleting it would
+     * delete their memberships.
      */
     public List<IndexRow> unseenWithoutMembers(Connection c, long runId) throws SQLException {
-        return target.index().unseenWhere(c, DEFINITIONS, runId, "NOT EXISTS (SELECT 1 FROM " + target.sql().t(SyncIndex.MEMBER_TABLE)
-                + " em WHERE em.instance = ? AND em.cohortid = moodleid)", target.instance());
+        return target.index().unseenWhere(c, DEFINITIONS, runId, "NOT EXISTS (SELECT 1 FROM " + target.sql().t("cohort_members") + " cm WHERE cm.cohortid = moodleid)");
     }
 
     /** Deletes owned cohorts and their members (removal policy delete). */
     public void deleteCohorts(Connection c, List<Long> cohortIds) throws SQLException {
-        // members first, and only of cohorts still owned (an administrator may have taken one over)
+        // members first, and only of cohorts still owned (an administrator may have taken one over); their ids are
+        // dropped from the users' ownership rows when those are next written (OwnedMemberships)
         for (String sqlText : new String[]{
                 "DELETE FROM {cohort_members} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN " + Sql.IN_LIST + ")",
-                "DELETE FROM {entsync_member} WHERE cohortid IN (SELECT id FROM {cohort} WHERE component = ? AND id IN " + Sql.IN_LIST + ")",
                 "DELETE FROM {cohort} WHERE component = ? AND id IN " + Sql.IN_LIST}) {
             Sql.updateIn(c, target.sql().q(sqlText), cohortIds, component);
         }

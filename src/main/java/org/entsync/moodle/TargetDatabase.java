@@ -38,7 +38,7 @@ public final class TargetDatabase implements AutoCloseable {
     private volatile Thread analyzer;
     /** Tables a first sync fills and later runs probe by IN lists: PostgreSQL needs statistics on them. */
     static final List<String> GROWING_TABLES = List.of("user", "context", "user_info_data", "cache_flags", "cohort", "cohort_members",
-            "role_assignments", "entsync_index", "entsync_member", "entsync_classkey", "groups_members", "user_enrolments");
+            "role_assignments", "entsync_index", "entsync_usercohorts", "entsync_classkey", "groups_members", "user_enrolments");
     static final long FIRST_ANALYZE = 2000;
     private MoodleSite site;
     private Map<String, Long> roleIds = Map.of();

@@ -1,5 +1,7 @@
 package org.entsync.moodle;
 
+import org.entsync.diff.SyncIndex;
+
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -30,7 +32,7 @@ public final class UserRemoval {
      */
     public void delete(Connection c, List<Long> userIds, long now) throws SQLException {
         Sql sql = target.sql();
-        for (String table : new String[]{"cohort_members", "entsync_member", "entsync_classkey", "entsync_enrol", "groups_members", "user_enrolments", "role_assignments", "user_info_data"}) {
+        for (String table : new String[]{"cohort_members", SyncIndex.USER_COHORTS_TABLE, "entsync_classkey", "entsync_enrol", "groups_members", "user_enrolments", "role_assignments", "user_info_data"}) {
             Sql.updateIn(c, "DELETE FROM " + sql.t(table) + " WHERE userid IN " + Sql.IN_LIST, userIds);
         }
         Sql.updateIn(c, "DELETE FROM " + sql.t("context") + " WHERE contextlevel = 30 AND instanceid IN " + Sql.IN_LIST, userIds);

@@ -128,6 +128,30 @@ class SyncIndexTest {
 
     @ParameterizedTest
     @EnumSource(Dialect.class)
+    void anEarlierVersionsMembershipRowsBecomeOneRowPerUser(Dialect dialect) throws Exception {
+        withIndex(dialect, "owned", (c, index) -> {
+            // the table as earlier versions made it, with rows of two instances; and a conversion cut short (MariaDB
+            // commits each DDL statement): a row already in the new table is not doubled
+            Sql.update(c, "CREATE TABLE mdl_entsync_member (instance VARCHAR(64) NOT NULL, cohortid BIGINT NOT NULL, userid BIGINT NOT NULL, "
+                    + "PRIMARY KEY (instance, userid, cohortid))");
+            for (Object[] r : new Object[][]{{"school", 12, 7}, {"school", 3, 7}, {"school", 12, 8}, {"other", 12, 7}}) {
+                Sql.update(c, "INSERT INTO mdl_entsync_member (instance, cohortid, userid) VALUES (?, ?, ?)", r);
+            }
+            Sql.update(c, "INSERT INTO mdl_entsync_usercohorts (instance, userid, cohortids) VALUES ('school', 7, ',3,12,')");
+            c.commit();
+            index.ensureTables(c);
+            List<String> rows = new java.util.ArrayList<>();
+            try (java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT instance, userid, cohortids FROM mdl_entsync_usercohorts ORDER BY instance, userid")) {
+                while (rs.next()) rows.add(rs.getString(1) + " " + rs.getLong(2) + " " + rs.getString(3));
+            }
+            assertEquals(List.of("other 7 ,12,", "school 7 ,3,12,", "school 8 ,12,"), rows);
+            assertFalse(Sql.longValue(c, "SELECT COUNT(*) FROM information_schema.tables WHERE LOWER(table_name) = 'mdl_entsync_member'") > 0, "dropped");
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
     void keysCompareByteForByte(Dialect dialect) throws Exception {
         withIndex(dialect, "exact", (c, index) -> {
             // (not trailing spaces: MariaDB's utf8mb4_bin pads, "a" and "a " are one key there)
@@ -137,7 +161,7 @@ class SyncIndexTest {
             if (dialect == Dialect.POSTGRESQL) {
                 // compared as bytes, not through the database's locale (SyncIndex.postgresC)
                 for (String[] column : new String[][]{{"mdl_entsync_index", "instance"}, {"mdl_entsync_index", "entity"}, {"mdl_entsync_index", "ekey"},
-                        {"mdl_entsync_member", "instance"}, {"mdl_entsync_classkey", "ckey"}, {"mdl_entsync_enrol", "instance"}}) {
+                        {"mdl_entsync_usercohorts", "instance"}, {"mdl_entsync_classkey", "ckey"}, {"mdl_entsync_enrol", "instance"}}) {
                     assertEquals("C", Sql.stringValue(c, "SELECT collation_name FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
                             column[0], column[1]), String.join(".", column));
                 }

@@ -360,7 +360,7 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         SearchResultEntry teacher = fx.search("(&(ENTPersonProfils=National_ENS)(ENTAuxEnsClasses=*))").get(0);
         long userId = accountOf(teacher);
         // owned: added by ent-sync, in a cohort still its own (last year's were released to manual management)
-        long owned = count("SELECT COUNT(*) FROM {p}entsync_member em JOIN {p}cohort c ON c.id = em.cohortid WHERE em.userid = ? AND c.component = 'local_entsync'", userId);
+        long owned = ownedMemberships(userId);
         long roles = count("SELECT COUNT(*) FROM {p}role_assignments WHERE userid = ? AND component = 'local_entsync'", userId);
         assertTrue(owned > 0 && roles > 0, owned + " memberships, " + roles + " assignments");
         assertTrue(count("SELECT COUNT(*) FROM {p}entsync_classkey WHERE userid = ?", userId) > 0, "teaches classes");
@@ -376,7 +376,7 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
         assertEquals(1, r.entities.get("users").get(Count.suspended));
         assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort_members cm JOIN {p}cohort c ON c.id = cm.cohortid WHERE cm.userid = ? AND c.component = 'local_entsync'", userId));
-        assertEquals(0, count("SELECT COUNT(*) FROM {p}entsync_member em JOIN {p}cohort c ON c.id = em.cohortid WHERE em.userid = ? AND c.component = 'local_entsync'", userId));
+        assertEquals(0, ownedMemberships(userId));
         assertEquals(0, count("SELECT COUNT(*) FROM {p}role_assignments WHERE userid = ? AND component = 'local_entsync'", userId));
         assertEquals(0, count("SELECT COUNT(*) FROM {p}entsync_classkey WHERE userid = ?", userId));
         assertEquals(1, count("SELECT COUNT(*) FROM {p}cohort_members WHERE userid = ? AND cohortid = ?", userId, handCohort), "hand-made membership kept");
@@ -385,6 +385,17 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(1, r.entities.get("role-assignments").get(Count.removed));
         RunReport all = fx.sync(YEAR_2026, RunOptions.defaults());
         assertEquals(0, all.totalChanges(), () -> "nothing left behind for a run of everything: " + all.entities);
+    }
+
+    /** The memberships ent-sync recorded as its own for this user, in cohorts it still owns. */
+    private long ownedMemberships(long userId) throws Exception {
+        long n = 0;
+        for (Map<String, Object> r : rows("SELECT cohortids FROM {p}entsync_usercohorts WHERE userid = ?", userId)) {
+            for (String id : String.valueOf(r.get("cohortids")).split(",")) {
+                if (!id.isEmpty()) n += count("SELECT COUNT(*) FROM {p}cohort WHERE id = ? AND component = 'local_entsync'", Long.parseLong(id));
+            }
+        }
+        return n;
     }
 
     /**
@@ -404,9 +415,45 @@ public abstract class CohortsRolesSyncTestBase extends MoodleDatabaseTest {
         assertEquals(Outcome.SUCCESS.label, full.outcome, () -> String.valueOf(full.error));
         assertEquals(cohorts, cohortsOf(userId), "back in the class cohort");
         assertEquals(1, full.entities.get("cohort-members").get(Count.added), () -> full.entities.get("cohort-members").getChanges().toString());
-        assertEquals(1, count("SELECT COUNT(*) FROM {p}entsync_member em JOIN {p}cohort c ON c.id = em.cohortid WHERE em.userid = ? AND c.idnumber = ?", userId, cls),
-                "still recorded once as ent-sync's");
+        long clsId = count("SELECT id FROM {p}cohort WHERE idnumber = ?", cls);
+        assertEquals(1, count("SELECT COUNT(*) FROM {p}entsync_usercohorts WHERE userid = ? AND cohortids LIKE ?", userId, "%," + clsId + ",%"),
+                "still recorded as ent-sync's");
         assertEquals(0, fx.sync(YEAR_2026, new RunOptions(RunOptions.ALL, true, false, false, "cli")).entities.get("cohort-members").get(Count.added));
+    }
+
+    /**
+     * An owned class cohort whose students all moved to another class, holding a member an administrator added: not
+     * deleted (that would delete the hand-made membership); once that member is gone, deleted like any other.
+     */
+    @Test
+    @Order(12)
+    void aCohortWhoseSourceWentIsNotDeletedWithAMemberAddedByHand() throws Exception {
+        Map<String, String> delete = new java.util.HashMap<>(YEAR_2026);
+        delete.put("entsync.cohorts.removal", "delete");
+        List<SearchResultEntry> students = fx.search("(objectClass=ENTEleve)");
+        SearchResultEntry first = students.get(30);
+        String gone = first.getAttributeValue("ENTEleveClasses");
+        String structure = gone.substring(0, gone.lastIndexOf('$'));
+        String other = students.stream().map(s -> s.getAttributeValue("ENTEleveClasses")).filter(c -> c.startsWith(structure + "$") && !c.equals(gone)).findFirst().orElseThrow();
+        String idnumber = cohortsOf(accountOf(first)).stream().filter(c -> c.endsWith("$class$" + gone.substring(gone.lastIndexOf('$') + 1))).findFirst().orElseThrow();
+        long cohortId = count("SELECT id FROM {p}cohort WHERE idnumber = ?", idnumber);
+        long byHand = accountOf(fx.search("(objectClass=ENTAuxEnseignant)").get(0));
+        update("INSERT INTO {p}cohort_members (cohortid, userid, timeadded) VALUES (?, ?, 1)", cohortId, byHand);
+        try (LDAPConnection c = fx.ldap()) {
+            for (SearchResultEntry s : students) {
+                if (s.getAttributeValue("ENTEleveClasses").equals(gone)) c.modify(s.getDN(), new Modification(ModificationType.REPLACE, "ENTEleveClasses", other));
+            }
+        }
+        RunReport r = fx.sync(delete, RunOptions.defaults());
+        assertEquals(Outcome.SUCCESS.label, r.outcome, () -> String.valueOf(r.error));
+        assertTrue(r.entities.get("cohort-members").get(Count.removed) > 0, "its students left it");
+        assertEquals(0, r.entities.get("cohorts").get(Count.deleted));
+        assertEquals(List.of(byHand), rows("SELECT userid FROM {p}cohort_members WHERE cohortid = ?", cohortId).stream()
+                .map(m -> ((Number) m.get("userid")).longValue()).toList(), "the member added by hand is still there");
+        update("DELETE FROM {p}cohort_members WHERE cohortid = ? AND userid = ?", cohortId, byHand);
+        RunReport again = fx.sync(delete, RunOptions.defaults());
+        assertEquals(1, again.entities.get("cohorts").get(Count.deleted), () -> again.entities.get("cohorts").getChanges().toString());
+        assertEquals(0, count("SELECT COUNT(*) FROM {p}cohort WHERE id = ?", cohortId));
     }
 
     /** The year prefix the cohorts carry from test 7 on. */
