@@ -268,6 +268,7 @@ public final class SyncIndex {
 
     /** Earlier versions' table of the same, one row per membership: converted, then dropped. */
     static final String LEGACY_MEMBER_TABLE = "entsync_member";
+    private static final long USER_RANGE = 10_000;
 
     /**
      * Creates the ownership table; an earlier version's one-row-per-membership table is converted into it and
@@ -292,28 +293,28 @@ public final class SyncIndex {
             }
         }
         if (!legacy) return;
-        List<Object[]> rows = new ArrayList<>();
-        String[] at = {null};
-        long[] user = {-1};
-        List<Long> ids = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT instance, userid, cohortid FROM " + sql.t(LEGACY_MEMBER_TABLE) + " ORDER BY instance, userid, cohortid")) {
-            while (rs.next()) {
-                if (!rs.getString(1).equals(at[0]) || rs.getLong(2) != user[0]) {
-                    if (!ids.isEmpty()) rows.add(new Object[]{at[0], user[0], org.entsync.moodle.OwnedMemberships.format(ids)});
-                    ids.clear();
-                    at[0] = rs.getString(1);
-                    user[0] = rs.getLong(2);
+        // by ranges of user ids, each read whole: a streamed read of millions of rows while inserting on the same
+        // connection is not something every driver does without buffering them all
+        List<String> instances = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT DISTINCT instance FROM " + sql.t(LEGACY_MEMBER_TABLE))) {
+            while (rs.next()) instances.add(rs.getString(1));
+        }
+        for (String inst : instances) {
+            long max = Sql.longValue(c, "SELECT MAX(userid) FROM " + sql.t(LEGACY_MEMBER_TABLE) + " WHERE instance = ?", inst);
+            for (long from = 0; from <= max; from += USER_RANGE) {
+                Map<Long, List<Long>> byUser = new java.util.TreeMap<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT userid, cohortid FROM " + sql.t(LEGACY_MEMBER_TABLE)
+                        + " WHERE instance = ? AND userid >= ? AND userid < ?")) {
+                    Sql.bind(ps, inst, from, from + USER_RANGE);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) byUser.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getLong(2));
+                    }
                 }
-                ids.add(rs.getLong(3));
-                if (rows.size() >= 1000) {
-                    sql.insert(c, USER_COHORTS_TABLE, List.of("instance", "userid", "cohortids"), rows);
-                    rows.clear();
-                }
+                List<Object[]> rows = new ArrayList<>();
+                byUser.forEach((user, ids) -> rows.add(new Object[]{inst, user, org.entsync.moodle.OwnedMemberships.format(ids)}));
+                sql.insert(c, USER_COHORTS_TABLE, List.of("instance", "userid", "cohortids"), rows);
             }
         }
-        if (!ids.isEmpty()) rows.add(new Object[]{at[0], user[0], org.entsync.moodle.OwnedMemberships.format(ids)});
-        sql.insert(c, USER_COHORTS_TABLE, List.of("instance", "userid", "cohortids"), rows);
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE " + sql.t(LEGACY_MEMBER_TABLE));
         }

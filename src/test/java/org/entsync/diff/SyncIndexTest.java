@@ -134,7 +134,7 @@ class SyncIndexTest {
             // commits each DDL statement): a row already in the new table is not doubled
             Sql.update(c, "CREATE TABLE mdl_entsync_member (instance VARCHAR(64) NOT NULL, cohortid BIGINT NOT NULL, userid BIGINT NOT NULL, "
                     + "PRIMARY KEY (instance, userid, cohortid))");
-            for (Object[] r : new Object[][]{{"school", 12, 7}, {"school", 3, 7}, {"school", 12, 8}, {"other", 12, 7}}) {
+            for (Object[] r : new Object[][]{{"school", 12, 7}, {"school", 3, 7}, {"school", 12, 8}, {"other", 12, 7}, {"school", 5, 25_000}}) {
                 Sql.update(c, "INSERT INTO mdl_entsync_member (instance, cohortid, userid) VALUES (?, ?, ?)", r);
             }
             Sql.update(c, "INSERT INTO mdl_entsync_usercohorts (instance, userid, cohortids) VALUES ('school', 7, ',3,12,')");
@@ -145,7 +145,7 @@ class SyncIndexTest {
                  java.sql.ResultSet rs = st.executeQuery("SELECT instance, userid, cohortids FROM mdl_entsync_usercohorts ORDER BY instance, userid")) {
                 while (rs.next()) rows.add(rs.getString(1) + " " + rs.getLong(2) + " " + rs.getString(3));
             }
-            assertEquals(List.of("other 7 ,12,", "school 7 ,3,12,", "school 8 ,12,"), rows);
+            assertEquals(List.of("other 7 ,12,", "school 7 ,3,12,", "school 8 ,12,", "school 25000 ,5,"), rows, "read by ranges of user ids");
             assertFalse(Sql.longValue(c, "SELECT COUNT(*) FROM information_schema.tables WHERE LOWER(table_name) = 'mdl_entsync_member'") > 0, "dropped");
         });
     }
