@@ -62,9 +62,11 @@ public final class OwnedMemberships {
         Sql.updateIn(c, target.sql().q("DELETE FROM {" + SyncIndex.USER_COHORTS_TABLE + "} WHERE instance = ? AND userid IN " + Sql.IN_LIST), deletes, target.instance());
     }
 
+    /** {@code ,12,45,}: ascending ids (a set the sinks built in order is not sorted again). */
     public static String format(Collection<Long> ids) {
         StringBuilder b = new StringBuilder(ids.size() * 8).append(',');
-        for (Long id : new TreeSet<>(ids)) b.append(id).append(',');
+        Collection<Long> ascending = ids instanceof TreeSet<Long> t && t.comparator() == null ? ids : new TreeSet<>(ids);
+        for (Long id : ascending) b.append(id).append(',');
         return b.toString();
     }
 
