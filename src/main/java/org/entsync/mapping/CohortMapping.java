@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code mappings/<profile>/cohorts.yaml}: kinds of cohorts derived from people's attributes (classes, groups,
@@ -115,34 +117,67 @@ public final class CohortMapping {
 
     /** The cohorts one (synced) person belongs to, in the schools this instance serves. */
     public List<Cohort> cohortsOf(Entry entry, MappedRecord user, List<String> profiles, StructureDirectory structures, List<String> schools) {
+        List<Map<String, Optional<Cohort>>> known = known(structures, schools);
         Map<String, Cohort> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Kind> ke : kinds) {
+        for (int i = 0; i < kinds.size(); i++) {
+            Map.Entry<String, Kind> ke = kinds.get(i);
             Kind k = ke.getValue();
             if (!k.profiles.isEmpty() && !Profiles.any(profiles, k.profiles)) continue;
-            Template idnumberTemplate = templates.get(k.idnumber);
-            Template nameTemplate = templates.get(k.name);
+            Map<String, Optional<Cohort>> byValue = known.get(i);
             for (String attr : k.from) {
                 String[] values = entry.getAttributeValues(attr);
                 if (values == null) continue;
                 for (String v : values) {
-                    String[] p = structures.splitComposite(v, "$");
-                    if (p.length < k.parts.size()) continue;
-                    Map<String, String> parts = new LinkedHashMap<>();
-                    for (int i = 0; i < k.parts.size(); i++) parts.put(k.parts.get(i), p[i].strip());
-                    Structure s = structures.resolve(parts.get("structure"), "auto");
-                    if (s == null || s.uai() == null) continue;
-                    if (!schools.contains("*") && !schools.contains(s.uai())) continue;
-                    parts.put("uai", s.uai());
-                    parts.put("school", s.name() == null ? s.uai() : s.name());
-                    parts.put("kind", ke.getKey());
-                    if (parts.containsValue("")) continue;
-                    String idnumber = yearPrefix + idnumberTemplate.render(parts::get);
-                    String name = nameTemplate.render(parts::get);
-                    out.putIfAbsent(idnumber, new Cohort(cut(idnumber, 100), cut(name, 254), s.uai(), ke.getKey()));
+                    Optional<Cohort> c = byValue.get(v);
+                    if (c == null) {
+                        c = Optional.ofNullable(cohortOf(ke.getKey(), k, v, structures, schools));
+                        if (byValue.size() < KNOWN_CAP) byValue.put(v, c);
+                    }
+                    c.ifPresent(x -> out.putIfAbsent(x.idnumber(), x));
                 }
             }
         }
         return new ArrayList<>(out.values());
+    }
+
+    /** The cohort of this kind one attribute value names; null when it names none this instance serves. */
+    private Cohort cohortOf(String kind, Kind k, String v, StructureDirectory structures, List<String> schools) {
+        String[] p = structures.splitComposite(v, "$");
+        if (p.length < k.parts.size()) return null;
+        Map<String, String> parts = new LinkedHashMap<>();
+        for (int i = 0; i < k.parts.size(); i++) parts.put(k.parts.get(i), p[i].strip());
+        Structure s = structures.resolve(parts.get("structure"), "auto");
+        if (s == null || s.uai() == null) return null;
+        if (!schools.contains("*") && !schools.contains(s.uai())) return null;
+        parts.put("uai", s.uai());
+        parts.put("school", s.name() == null ? s.uai() : s.name());
+        parts.put("kind", kind);
+        if (parts.containsValue("")) return null;
+        String idnumber = yearPrefix + templates.get(k.idnumber).render(parts::get);
+        String name = templates.get(k.name).render(parts::get);
+        return new Cohort(cut(idnumber, 100), cut(name, 254), s.uai(), kind);
+    }
+
+    /**
+     * Per enabled kind, the cohort (or none) each attribute value gives with these structures and schools: a class
+     * value comes back on each of its students, and splitting, resolving and rendering it was most of the cohorts'
+     * mapping. Bounded per kind; made again when a run brings other structures.
+     */
+    private record Known(StructureDirectory structures, List<String> schools, List<Map<String, Optional<Cohort>>> byKind) {
+    }
+
+    private static final int KNOWN_CAP = 50_000;
+    private volatile Known known;
+
+    private List<Map<String, Optional<Cohort>>> known(StructureDirectory structures, List<String> schools) {
+        Known k = known;
+        if (k == null || k.structures() != structures || !k.schools().equals(schools)) {
+            List<Map<String, Optional<Cohort>>> byKind = new ArrayList<>();
+            kinds.forEach(x -> byKind.add(new ConcurrentHashMap<>()));
+            k = new Known(structures, schools, List.copyOf(byKind));
+            known = k;
+        }
+        return k.byKind();
     }
 
     /** The membership record of a person: key = their username, content = the sorted idnumbers. */
