@@ -53,7 +53,7 @@ import java.util.Map;
  *   <li>the read floor: a plain RFC 2696 paged read of all the people with the attributes the sync asks for
  *       (on a connection with ent-sync's own read options)
  *       (UnboundID, no processing; run twice, the faster counts: the first one also warms the JIT);</li>
- *   <li>the first sync (categories, users, cohorts, roles) through the real routes, in process;</li>
+ *   <li>the first sync of the chosen entities (all by default) through the real routes, in process;</li>
  *   <li>the insert floor: as many user, user-context, cohort-member and role-assignment rows as the first sync
  *       wrote, inserted into a scratch copy of those tables (same schema, prefix {@code fl_}) with prepared
  *       statements, batches of one page, one transaction per batch, on a pool with the sync's settings;</li>
@@ -70,7 +70,7 @@ public final class Bench {
     static final String FLOOR_PREFIX = "fl_";
 
     public record Options(int people, int schoolSize, long seed, BenchDatabase.Server server, Path workDir, Path out,
-                          int pageSize, double changeShare, Map<String, String> settings, boolean keep, int repeat) {
+                          int pageSize, double changeShare, Map<String, String> settings, boolean keep, int repeat, List<String> entities) {
         public int schools() {
             return Math.max(1, Math.round((float) people / schoolSize));
         }
@@ -119,6 +119,7 @@ public final class Bench {
         setup.put("peoplePerSchool", o.peoplePerSchool());
         setup.put("database", o.server().dialect().name().toLowerCase(Locale.ROOT));
         setup.put("pageSize", o.pageSize());
+        setup.put("entities", o.entities());
         setup.put("cores", Runtime.getRuntime().availableProcessors());
         setup.put("maxHeapMb", Runtime.getRuntime().maxMemory() >> 20);
         setup.put("java", System.getProperty("java.version"));
@@ -151,7 +152,7 @@ public final class Bench {
 
     private Result measure(BenchDirectory slapd, BenchDatabase db) throws Exception {
         SyncConfig cfg = config(slapd, db);
-        List<String> entities = RunOptions.ALL;
+        List<String> entities = o.entities();
         Mappings mappings = Mappings.load(cfg, entities);
         String[] attrs = ReadStage.peopleAttributes(mappings);
         EntityMapping users = mappings.users();

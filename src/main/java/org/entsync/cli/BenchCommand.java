@@ -3,12 +3,14 @@ package org.entsync.cli;
 import org.entsync.bench.Bench;
 import org.entsync.bench.BenchDatabase;
 import org.entsync.moodle.Dialect;
+import org.entsync.pipeline.RunOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -61,6 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "its own; the table gives the median ratio (default ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--entities", split = ",", paramLabel = "E", description = "Entities the measured runs sync (default: all of "
+            + "categories, users, cohorts, roles, groups); the floor is the same whatever they are.")
+    List<String> entities;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra ent-sync setting for the measured runs, e.g. --set entsync.ldap.pageSize=1000.")
     Map<String, String> set = new LinkedHashMap<>();
 
@@ -73,7 +79,8 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, String> settings = new LinkedHashMap<>();
         set.forEach((k, v) -> settings.put(k.startsWith("entsync.") ? k : "entsync." + k, v));
         if (repeat < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeat must be at least 1");
-        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat);
+        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat,
+                RunOptions.select(entities, "--entities"));
         try {
             Bench.Result r = new Bench(o, System.err).run();
             System.out.print(Bench.table(r));

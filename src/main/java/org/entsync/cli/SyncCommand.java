@@ -14,7 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -41,7 +40,7 @@ public final class SyncCommand implements Callable<Integer> {
     @Option(names = "--force-removals", description = "Apply removals even above entsync.removal.maxShare or after an empty answer.")
     boolean forceRemovals;
 
-    @Option(names = "--entities", split = ",", paramLabel = "E", description = "Entities to sync (default: all of categories, users, cohorts, roles).")
+    @Option(names = "--entities", split = ",", paramLabel = "E", description = "Entities to sync (default: all of categories, users, cohorts, roles, groups).")
     List<String> entities;
 
     @Option(names = "--routes", paramLabel = "DIR", description = "Folder of the Camel YAML routes (default: ./routes, else the copy in the jar).")
@@ -59,7 +58,7 @@ public final class SyncCommand implements Callable<Integer> {
             farm = FarmFile.select(farm, instances); // the single instance, by its name
         }
         List<FarmFile.InstanceConfig> selected = all ? farm : FarmFile.select(farm, instances);
-        RunOptions options = new RunOptions(entities(), full, dryRun, forceRemovals, "cli");
+        RunOptions options = new RunOptions(RunOptions.select(entities, "--entities"), full, dryRun, forceRemovals, "cli");
         return run(selected, options, routes, settings);
     }
 
@@ -72,15 +71,5 @@ public final class SyncCommand implements Callable<Integer> {
             if (reports.size() > 1) FarmSummary.print(reports, System.out);
             return Outcome.worst(reports);
         }
-    }
-
-    private List<String> entities() {
-        if (entities == null || entities.isEmpty()) return RunOptions.ALL;
-        List<String> out = new ArrayList<>();
-        for (String e : entities) {
-            if (!RunOptions.ALL.contains(e)) throw new ConfigException("--entities: unknown entity '" + e + "', expected some of " + RunOptions.ALL);
-        }
-        for (String e : RunOptions.ALL) if (entities.contains(e)) out.add(e);
-        return out;
     }
 }

@@ -7,6 +7,19 @@ public record RunOptions(List<String> entities, boolean full, boolean dryRun, bo
     /** Entities in the order they run: school categories first, then users, then what refers to users. */
     public static final List<String> ALL = List.of("categories", "users", "cohorts", "roles", "groups");
 
+    /**
+     * The entities asked for (by name, any order), in run order; all of them when none is named.
+     *
+     * @throws org.entsync.config.ConfigException naming the option for an unknown entity
+     */
+    public static List<String> select(List<String> asked, String option) {
+        if (asked == null || asked.isEmpty()) return ALL;
+        for (String e : asked) {
+            if (!ALL.contains(e)) throw new org.entsync.config.ConfigException(option + ": unknown entity '" + e + "', expected some of " + ALL);
+        }
+        return ALL.stream().filter(asked::contains).toList();
+    }
+
     public static RunOptions defaults() {
         return new RunOptions(ALL, false, false, false, "cli");
     }

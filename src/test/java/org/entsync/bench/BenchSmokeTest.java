@@ -3,6 +3,7 @@ package org.entsync.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.entsync.moodle.Dialect;
+import org.entsync.pipeline.RunOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class BenchSmokeTest {
         BenchDirectory.requireAvailable();
         Path json = work.resolve("bench.json");
         Bench.Options o = new Bench.Options(1000, 2000, 8L, BenchDatabase.Server.defaults(Dialect.POSTGRESQL), work.resolve("w"), json,
-                100, 0.01, Map.of(), false, 2);
+                100, 0.01, Map.of(), false, 2, RunOptions.ALL);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Bench.Result r = new Bench(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         Bench.writeJson(r, json);
@@ -69,5 +70,6 @@ class BenchSmokeTest {
         assertEquals(2, j.get("repeats").get("sync 3: 1 % changed").size());
         assertTrue(j.get("phases").get(2).get("cpu").get("database").asLong() > 0, "the first sync made PostgreSQL work");
         assertEquals(1000, j.get("setup").get("people").asInt());
+        assertEquals(RunOptions.ALL.size(), j.get("setup").get("entities").size());
     }
 }
