@@ -231,9 +231,9 @@ public final class RunContext {
      * Once per run, when the people source is read: the removal candidates of these index entities are computed on
      * two threads of their own, each scan on its own connection (read only), while the removal stages go through
      * the entities one by one (at 1 000 000 people the scans of the indexed entities took seconds one after the
-     * other). When people left the directory, the people are scanned while the other thread counts the rows of the
-     * written entities; the users then first read the rows of the people who left, and are scanned only if the
-     * count says that some other row is unseen too.
+     * other). When people left the directory, the rows of those the fingerprints name are read while the other
+     * thread counts the users' rows; the users then first read the rows of the people who left, and are scanned
+     * only if the count says that some other row is unseen too.
      */
     synchronized void computeUnseenAhead(java.util.Collection<String> entities) {
         if (unseenStarted) return;
@@ -247,14 +247,14 @@ public final class RunContext {
             // not found by a scan of every person's row
             List<String> left = gone > 0 ? unreadDns() : null;
             people = left != null
-                    ? readOnly(threads, c -> target.index().unseenAmong(c, UnchangedPeople.ENTITY, runId, left))
+                    ? readOnly(threads, c -> target.index().unseenOf(c, UnchangedPeople.ENTITY, runId, left))
                     : readOnly(threads, c -> unseenNow(c, UnchangedPeople.ENTITY));
             unseenAhead.put(UnchangedPeople.ENTITY, new Ahead(target.index().writeCount(UnchangedPeople.ENTITY), people));
             all.add(people);
         }
         boolean byDeparted = gone > 0 && people != null;
         if (byDeparted) all.add(readOnly(threads, c -> {
-            target.index().countActive(c, org.entsync.moodle.UserSink.ENTITY, runId); // counts every written entity in one scan
+            target.index().countActive(c, org.entsync.moodle.UserSink.ENTITY, runId); // the users' count, beside the people's probe
             return List.of();
         }));
         for (String e : entities) {

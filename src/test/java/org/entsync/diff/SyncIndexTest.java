@@ -73,6 +73,9 @@ class SyncIndexTest {
             // only c is known to have left, but d is unseen too: the count disagrees and the keys are scanned
             assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of("c"))));
             assertEquals(List.of("c", "d"), keys(run2.unseenAmong(c, "users", 2, List.of())));
+            // the rows of the keys named, and no others: a remembered, b written in this run, e suspended, z none
+            assertEquals(List.of("c"), keys(run2.unseenOf(c, "users", 2, List.of("c", "a", "b", "e", "z"))));
+            assertEquals(List.of(), keys(run2.unseenOf(c, "users", 2, List.of())));
         });
     }
 

@@ -135,6 +135,9 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         SearchResultEntry teacher = teachers.get(teachers.size() - 1);
         GeneratedDirectory.School other = fx.directory.schools().stream()
                 .filter(s -> !teacher.getAttributeValue("ENTPersonStructRattach").equalsIgnoreCase(s.dn())).findFirst().orElseThrow();
+        String fingerprintOfRemoved = "SELECT COUNT(*) FROM {p}entsync_index WHERE entity = 'people' AND LOWER(ekey) LIKE ?";
+        String removedDn = "uid=" + uid(removed) + ",%";
+        assertEquals(1, count(fingerprintOfRemoved, removedDn));
         try (LDAPConnection c = fx.ldap()) {
             c.modify(renamed.getDN(), new Modification(ModificationType.REPLACE, "givenName", "Zoé-Renommée"));
             String cls = moved.getAttributeValue("ENTEleveClasses");
@@ -160,6 +163,7 @@ public abstract class UsersSyncTestBase extends MoodleDatabaseTest {
         assertTrue(String.valueOf(rows("SELECT d.data FROM {p}user_info_data d JOIN {p}user u ON u.id = d.userid JOIN {p}user_info_field f ON f.id = d.fieldid "
                 + "WHERE f.shortname = 'entuai' AND u.username = ?", uid(teacher)).get(0).get("data")).contains(other.uai()));
         assertEquals(1, count("SELECT COUNT(*) FROM {p}user WHERE username = ? AND suspended = 1", uid(removed)));
+        assertEquals(0, count(fingerprintOfRemoved, removedDn), "the fingerprint of the person who left is forgotten");
         // the removed student's entry is back next time
         try (LDAPConnection c = fx.ldap()) {
             Entry back = new Entry(removed.getDN(), removed.getAttributes().toArray(new Attribute[0]));
