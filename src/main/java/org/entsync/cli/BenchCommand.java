@@ -75,12 +75,13 @@ public final class BenchCommand implements Callable<Integer> {
         Dialect d = Bench.dialect(db);
         String password = dbPassword != null && dbPassword.startsWith("env:") ? System.getenv(dbPassword.substring(4)) : dbPassword;
         BenchDatabase.Server server = BenchDatabase.Server.defaults(d).with(dbUrl, dbUser, password, dbOptions);
-        Path dir = work != null ? work : Files.createTempDirectory("entsync-bench-");
         Map<String, String> settings = new LinkedHashMap<>();
         set.forEach((k, v) -> settings.put(k.startsWith("entsync.") ? k : "entsync." + k, v));
         if (repeat < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeat must be at least 1");
-        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat,
-                RunOptions.select(entities, "--entities"));
+        List<String> measured = RunOptions.select(entities, "--entities");
+        // made once the options are known good: a refused option leaves no folder behind
+        Path dir = work != null ? work : Files.createTempDirectory("entsync-bench-");
+        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat, measured);
         try {
             Bench.Result r = new Bench(o, System.err).run();
             System.out.print(Bench.table(r));
