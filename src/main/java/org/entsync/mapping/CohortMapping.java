@@ -161,7 +161,7 @@ public final class CohortMapping {
     /**
      * Per enabled kind, the cohort (or none) each attribute value gives with these structures and schools: a class
      * value comes back on each of its students, and splitting, resolving and rendering it was most of the cohorts'
-     * mapping. Bounded per kind; made again when a run brings other structures.
+     * mapping. Bounded per kind; made again when a run brings other structures or another school list.
      */
     private record Known(StructureDirectory structures, List<String> schools, List<Map<String, Optional<Cohort>>> byKind) {
     }
