@@ -32,11 +32,13 @@ public final class InstanceLock implements AutoCloseable {
 
     private final TargetDatabase target;
     private final String owner;
+    private final long expirySeconds;
     private final ScheduledFuture<?> heartbeat;
 
     private InstanceLock(TargetDatabase target, String owner, long expirySeconds) {
         this.target = target;
         this.owner = owner;
+        this.expirySeconds = expirySeconds;
         long every = Math.max(1, expirySeconds / 3);
         this.heartbeat = HEARTBEATS.scheduleAtFixedRate(this::beat, every, every, TimeUnit.SECONDS);
     }
@@ -102,14 +104,22 @@ public final class InstanceLock implements AutoCloseable {
         }
     }
 
+    /** Released on a second connection when the first fails: a lock left behind refuses every run until it expires. */
     @Override
     public void close() {
         heartbeat.cancel(false);
-        try (Connection c = target.connection()) {
-            Sql.update(c, target.sql().q("DELETE FROM {entsync_lock} WHERE instance = ? AND owner = ?"), target.instance(), owner);
-            c.commit();
-        } catch (Exception e) {
-            LOG.warn("instance {}: could not release the lock (it will expire): {}", target.instance(), e.getMessage());
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = target.connection()) {
+                Sql.update(c, target.sql().q("DELETE FROM {entsync_lock} WHERE instance = ? AND owner = ?"), target.instance(), owner);
+                c.commit();
+                return;
+            } catch (Exception e) {
+                if (attempt == 2) {
+                    LOG.warn("instance {}: could not release the lock (it expires after {} s without heartbeat): {}", target.instance(), expirySeconds, e.getMessage());
+                    return;
+                }
+                LOG.info("instance {}: releasing the lock failed ({}), trying again on another connection", target.instance(), e.getMessage());
+            }
         }
     }
 
