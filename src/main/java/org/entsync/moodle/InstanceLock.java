@@ -104,7 +104,7 @@ public final class InstanceLock implements AutoCloseable {
         }
     }
 
-    /** Released on a second connection when the first fails: a lock left behind refuses every run until it expires. */
+    /** Tried twice (the pool replaces a broken connection): a lock left behind refuses every run until it expires. */
     @Override
     public void close() {
         heartbeat.cancel(false);
@@ -118,7 +118,7 @@ public final class InstanceLock implements AutoCloseable {
                     LOG.warn("instance {}: could not release the lock (it expires after {} s without heartbeat): {}", target.instance(), expirySeconds, e.getMessage());
                     return;
                 }
-                LOG.info("instance {}: releasing the lock failed ({}), trying again on another connection", target.instance(), e.getMessage());
+                LOG.info("instance {}: releasing the lock failed ({}), trying again", target.instance(), e.getMessage());
             }
         }
     }
