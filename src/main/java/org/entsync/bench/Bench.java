@@ -385,7 +385,8 @@ public final class Bench {
             rows += er.get(EntityReport.Count.updated) + er.get(EntityReport.Count.revived) + er.get(EntityReport.Count.suspended);
         }
         long entries = r.ldapEntriesRead;
-        log.printf("%s: %d ms, %d entries, %d changes, peak heap %d MB, gc %d ms, outcome %s%n", name, millis, entries, r.totalChanges(), peak, gc, r.outcome);
+        log.printf("%s: %d ms, %d entries, %d changes, peak heap %d MB, gc %d ms, outcome %s, cpu s: jvm (jit) db ldap %s%n", name, millis, entries, r.totalChanges(), peak, gc,
+                r.outcome, cpu(cpu));
         if (r.error != null) log.println("  error: " + r.error);
         StringBuilder stages = new StringBuilder();
         r.entities.forEach((k, v) -> stages.append(k).append(' ').append(v.getStageMillis()).append("; "));
