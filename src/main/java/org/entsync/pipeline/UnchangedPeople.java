@@ -40,9 +40,9 @@ public final class UnchangedPeople {
                      @ExchangeProperty("farm") FarmRun farm, @Header("source") String source) throws SQLException {
         long t0 = System.nanoTime();
         KnownPeople known = run.knownPeopleIfLoaded();
-        if (known == null && run.skipsUnchanged() && run.earlyPages(farm.readsPeopleMarkersOnly()).hold(page)) {
-            // the fingerprints are still being loaded: the page waits for them, the read goes on
-        } else {
+        // while the fingerprints are still being loaded, the page waits for them and the read goes on
+        boolean waits = known == null && run.skipsUnchanged() && run.earlyPages(farm.readsPeopleMarkersOnly()).hold(page);
+        if (!waits) {
             // held pages first, in read order (the first directory entry of a duplicate wins); if the load is still
             // under way and no more pages can be held, they are looked up in the index instead
             for (List<SearchResultEntry> early : run.earlyPages(farm.readsPeopleMarkersOnly()).takeAll()) tally(early, run, farm, source, known);
@@ -58,8 +58,7 @@ public final class UnchangedPeople {
 
     /** One page as read: unchanged people are counted and seen, the others held back (or read whole first). */
     private static void tally(List<SearchResultEntry> page, RunContext run, FarmRun farm, String source, KnownPeople known) throws SQLException {
-        Map<String, IndexRow> probed = known == null && run.skipsUnchanged() ? probe(run, page) : Map.of();
-        PageTally tally = new PageTally(run, known, probed, farm.changeMarker(), page.size());
+        PageTally tally = new PageTally(run, known, probedWhileLoading(run, known, page), farm.changeMarker(), page.size());
         if (farm.readsPeopleMarkersOnly()) {
             // the page holds DNs and markers: whoever's marker is unchanged is skipped; the others are read whole,
             // a few hundred at a time (one search for them, not one per page), beside the read of the markers
@@ -191,6 +190,11 @@ public final class UnchangedPeople {
         }
     }
 
+    /** The people's index rows when their fingerprints are not loaded yet; none in --full, which skips nobody. */
+    private static Map<String, IndexRow> probedWhileLoading(RunContext run, KnownPeople known, List<SearchResultEntry> people) throws SQLException {
+        return known == null && run.skipsUnchanged() ? probe(run, people) : Map.of();
+    }
+
     private static Map<String, IndexRow> probe(RunContext run, List<SearchResultEntry> page) throws SQLException {
         try (Connection c = run.target().connection()) {
             Map<String, IndexRow> rows = run.target().index().probe(c, ENTITY, page.stream().map(UnchangedPeople::key).toList());
@@ -231,7 +235,7 @@ public final class UnchangedPeople {
         while (!run.fetches.isEmpty() && (wait || run.fetches.peek().isDone())) {
             List<SearchResultEntry> whole = fetched(run.fetches.poll());
             KnownPeople known = run.knownPeopleIfLoaded();
-            PageTally tally = new PageTally(run, known, known == null ? probe(run, whole) : Map.of(), farm.changeMarker(), whole.size());
+            PageTally tally = new PageTally(run, known, probedWhileLoading(run, known, whole), farm.changeMarker(), whole.size());
             for (SearchResultEntry e : whole) tally.byFingerprint(e);
             tally.record(source);
             synchronized (run.report()) {
