@@ -43,9 +43,9 @@ public final class SyncIndex {
     /**
      * Per entity counted in this run: its active rows and those of them no write of this run touched
      * (lastseen &lt; run), with the entity's {@link #writeCount} just before the count (a write since then makes it
-     * count again); see {@link #removalCounts}.
+     * count again); see {@link #removalCounts}, whose lock guards it.
      */
-    private final Map<String, Counted> removalCounts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Counted> removalCounts = new HashMap<>();
 
     private record Counted(long runId, long writes, long[] counts) {
     }
