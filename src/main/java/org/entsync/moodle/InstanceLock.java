@@ -52,44 +52,57 @@ public final class InstanceLock implements AutoCloseable {
 
     public static InstanceLock acquire(TargetDatabase target, long expirySeconds) throws SQLException, Refused {
         String owner = PROCESS + ":" + UUID.randomUUID().toString().substring(0, 8);
+        Connection c = target.connection();
+        try (c) {
+            return take(c, target, owner, expirySeconds);
+        } catch (SQLException e) {
+            // the connection may have broken after the server committed our row: nobody would release it, and it
+            // would refuse every run until it expires (the owner is ours alone, so this never frees another's lock)
+            if (!release(target, owner)) {
+                LOG.warn("instance {}: a lock this failed run may have taken could not be removed (it expires after {} s without heartbeat)",
+                        target.instance(), expirySeconds);
+            }
+            throw e;
+        }
+    }
+
+    private static InstanceLock take(Connection c, TargetDatabase target, String owner, long expirySeconds) throws SQLException, Refused {
         long now = System.currentTimeMillis() / 1000;
         Sql sql = target.sql();
-        try (Connection c = target.connection()) {
-            try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {entsync_lock} (instance, owner, acquired, heartbeat) VALUES (?, ?, ?, ?)"))) {
-                Sql.bind(ins, target.instance(), owner, now, now);
-                ins.executeUpdate();
-                c.commit();
-                return new InstanceLock(target, owner, expirySeconds);
-            } catch (SQLException e) {
-                c.rollback();
-                if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) throw e;
-            }
-            int taken = Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND heartbeat < ?"),
-                    owner, now, now, target.instance(), now - expirySeconds);
+        try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {entsync_lock} (instance, owner, acquired, heartbeat) VALUES (?, ?, ?, ?)"))) {
+            Sql.bind(ins, target.instance(), owner, now, now);
+            ins.executeUpdate();
             c.commit();
-            if (taken == 1) {
-                LOG.warn("instance {}: took over a stale lock (no heartbeat for more than {} s)", target.instance(), expirySeconds);
-                return new InstanceLock(target, owner, expirySeconds);
-            }
-            // a holder on this very machine whose process is gone (killed) need not be waited for
-            String current = Sql.stringValue(c, sql.q("SELECT owner FROM {entsync_lock} WHERE instance = ?"), target.instance());
-            if (current != null && deadLocalOwner(current)
-                    && Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND owner = ?"),
-                    owner, now, now, target.instance(), current) == 1) {
-                c.commit();
-                LOG.warn("instance {}: took over the lock of {}, a process of this machine that no longer exists", target.instance(), current);
-                return new InstanceLock(target, owner, expirySeconds);
-            }
+            return new InstanceLock(target, owner, expirySeconds);
+        } catch (SQLException e) {
+            if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) throw e; // the pool rolls back what it gets back
             c.rollback();
-            try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT owner, acquired, heartbeat FROM {entsync_lock} WHERE instance = ?"))) {
-                ps.setString(1, target.instance());
-                try (ResultSet rs = ps.executeQuery()) {
-                    String holder = rs.next() ? rs.getString(1) + " since " + java.time.Instant.ofEpochSecond(rs.getLong(2)) + ", last heartbeat "
-                            + (now - rs.getLong(3)) + " s ago" : "another run";
-                    c.rollback();
-                    throw new Refused("instance " + target.instance() + " is already being synced by " + holder
-                            + "; try again later (a lock without heartbeat expires after " + expirySeconds + " s)");
-                }
+        }
+        int taken = Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND heartbeat < ?"),
+                owner, now, now, target.instance(), now - expirySeconds);
+        c.commit();
+        if (taken == 1) {
+            LOG.warn("instance {}: took over a stale lock (no heartbeat for more than {} s)", target.instance(), expirySeconds);
+            return new InstanceLock(target, owner, expirySeconds);
+        }
+        // a holder on this very machine whose process is gone (killed) need not be waited for
+        String current = Sql.stringValue(c, sql.q("SELECT owner FROM {entsync_lock} WHERE instance = ?"), target.instance());
+        if (current != null && deadLocalOwner(current)
+                && Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND owner = ?"),
+                owner, now, now, target.instance(), current) == 1) {
+            c.commit();
+            LOG.warn("instance {}: took over the lock of {}, a process of this machine that no longer exists", target.instance(), current);
+            return new InstanceLock(target, owner, expirySeconds);
+        }
+        c.rollback();
+        try (PreparedStatement ps = c.prepareStatement(sql.q("SELECT owner, acquired, heartbeat FROM {entsync_lock} WHERE instance = ?"))) {
+            ps.setString(1, target.instance());
+            try (ResultSet rs = ps.executeQuery()) {
+                String holder = rs.next() ? rs.getString(1) + " since " + java.time.Instant.ofEpochSecond(rs.getLong(2)) + ", last heartbeat "
+                        + (now - rs.getLong(3)) + " s ago" : "another run";
+                c.rollback();
+                throw new Refused("instance " + target.instance() + " is already being synced by " + holder
+                        + "; try again later (a lock without heartbeat expires after " + expirySeconds + " s)");
             }
         }
     }
@@ -104,23 +117,26 @@ public final class InstanceLock implements AutoCloseable {
         }
     }
 
-    /** Tried twice (the pool replaces a broken connection): a lock left behind refuses every run until it expires. */
     @Override
     public void close() {
         heartbeat.cancel(false);
-        for (int attempt = 1; ; attempt++) {
+        if (!release(target, owner)) {
+            LOG.warn("instance {}: could not release the lock (it expires after {} s without heartbeat)", target.instance(), expirySeconds);
+        }
+    }
+
+    /** Tried twice (the pool replaces a broken connection): a lock left behind refuses every run until it expires. */
+    private static boolean release(TargetDatabase target, String owner) {
+        for (int attempt = 1; attempt <= 2; attempt++) {
             try (Connection c = target.connection()) {
                 Sql.update(c, target.sql().q("DELETE FROM {entsync_lock} WHERE instance = ? AND owner = ?"), target.instance(), owner);
                 c.commit();
-                return;
+                return true;
             } catch (Exception e) {
-                if (attempt == 2) {
-                    LOG.warn("instance {}: could not release the lock (it expires after {} s without heartbeat): {}", target.instance(), expirySeconds, e.getMessage());
-                    return;
-                }
-                LOG.info("instance {}: releasing the lock failed ({}), trying again", target.instance(), e.getMessage());
+                LOG.info("instance {}: releasing the lock failed (attempt {} of 2): {}", target.instance(), attempt, e.getMessage());
             }
         }
+        return false;
     }
 
     /** "host:pid:..." naming this host and a pid that is not running any more. */

@@ -2,23 +2,30 @@ package org.entsync.moodle;
 
 import org.entsync.config.SecretValue;
 import org.entsync.config.SyncConfig;
+import org.entsync.testsupport.LostCommitAckProxy;
 import org.entsync.testsupport.MoodleDatabaseTest;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The release of an instance lock survives one failed attempt: a lock left behind would refuse every run of the
- * instance until it expires. The failure is a real one, PostgreSQL's lock timeout on the lock's row held by another
- * session, and the holder lets go only once it has seen the release wait, give up and wait again.
+ * A lock left behind would refuse every run of the instance until it expires. Its release survives one failed attempt
+ * (the failure is a real one, PostgreSQL's lock timeout on the lock's row held by another session, and the holder lets
+ * go only once it has seen the release wait, give up and wait again); a lock whose taking committed but was never
+ * acknowledged (the connection cut between the server's commit and its answer) is removed by the run that fails.
  */
 class InstanceLockPostgresTest extends MoodleDatabaseTest {
 
@@ -42,8 +49,45 @@ class InstanceLockPostgresTest extends MoodleDatabaseTest {
             CompletableFuture<Integer> waits = CompletableFuture.supplyAsync(() -> letGoAfterTheSecondWait(holder, watcher));
             lock.close();
             assertEquals(2, waits.get(30, TimeUnit.SECONDS), "the release waited twice for the row");
-            assertEquals(0, count("SELECT COUNT(*) FROM {p}entsync_lock"), "the lock is released");
+            assertEquals(0, count("SELECT COUNT(*) FROM {p}entsync_lock WHERE instance = 'lock-test'"), "the lock is released");
         }
+    }
+
+    @Test
+    void aLockWhoseCommitWasNeverAcknowledgedIsRemoved() throws Exception {
+        URI server = URI.create(db.jdbcUrl().substring("jdbc:".length()));
+        // who took and who removed the lock, in transactions of their own: proves the taking did commit
+        update("CREATE TABLE {p}entsync_test_lock_audit (id SERIAL PRIMARY KEY, op VARCHAR(10), owner VARCHAR(200))");
+        update("CREATE FUNCTION " + PREFIX + "entsync_test_lock_audit() RETURNS trigger AS $$ BEGIN "
+                + "INSERT INTO " + PREFIX + "entsync_test_lock_audit (op, owner) VALUES (TG_OP, COALESCE(NEW.owner, OLD.owner)); RETURN NULL; END $$ LANGUAGE plpgsql");
+        try (LostCommitAckProxy proxy = new LostCommitAckProxy(server.getHost(), server.getPort())) {
+            SyncConfig.Moodle cfg = new SyncConfig.Moodle("jdbc:postgresql://127.0.0.1:" + proxy.port() + server.getPath() + "?sslmode=disable&prepareThreshold=0",
+                    db.user(), SecretValue.of(db.password()), PREFIX, "never", 500);
+            try (TargetDatabase target = TargetDatabase.open("lock-cut", cfg, MoodleSchemaChecker.coreRequirements())) {
+                update("CREATE TRIGGER entsync_test_lock_audit AFTER INSERT OR DELETE ON {p}entsync_lock FOR EACH ROW EXECUTE FUNCTION "
+                        + PREFIX + "entsync_test_lock_audit()");
+                proxy.arm();
+                SQLException e = assertThrows(SQLException.class, () -> InstanceLock.acquire(target, 300));
+                assertEquals(1, proxy.cuts(), "the lock's commit was cut: " + e);
+                assertEquals(List.of("INSERT", "DELETE"), auditedOperations(),
+                        "the lock was taken, then removed by the run that could not know it had it");
+                assertEquals(0, count("SELECT COUNT(*) FROM {p}entsync_lock WHERE instance = 'lock-cut'"));
+                InstanceLock.acquire(target, 300).close();
+            }
+        } finally {
+            update("DROP TRIGGER IF EXISTS entsync_test_lock_audit ON {p}entsync_lock");
+            update("DROP TABLE {p}entsync_test_lock_audit");
+            update("DROP FUNCTION " + PREFIX + "entsync_test_lock_audit()");
+        }
+    }
+
+    private List<String> auditedOperations() throws SQLException {
+        List<String> ops = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+             ResultSet rs = c.createStatement().executeQuery("SELECT op FROM " + PREFIX + "entsync_test_lock_audit ORDER BY id")) {
+            while (rs.next()) ops.add(rs.getString(1));
+        }
+        return ops;
     }
 
     /**
