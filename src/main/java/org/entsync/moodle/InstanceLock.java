@@ -72,7 +72,7 @@ public final class InstanceLock implements AutoCloseable {
         try (PreparedStatement ins = c.prepareStatement(sql.q("INSERT INTO {entsync_lock} (instance, owner, acquired, heartbeat) VALUES (?, ?, ?, ?)"))) {
             Sql.bind(ins, target.instance(), owner, now, now);
             ins.executeUpdate();
-            c.commit();
+            sql.commitBookkeeping(c);
             return new InstanceLock(target, owner, expirySeconds);
         } catch (SQLException e) {
             if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) throw e; // the pool rolls back what it gets back
@@ -80,7 +80,7 @@ public final class InstanceLock implements AutoCloseable {
         }
         int taken = Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND heartbeat < ?"),
                 owner, now, now, target.instance(), now - expirySeconds);
-        c.commit();
+        sql.commitBookkeeping(c);
         if (taken == 1) {
             LOG.warn("instance {}: took over a stale lock (no heartbeat for more than {} s)", target.instance(), expirySeconds);
             return new InstanceLock(target, owner, expirySeconds);
@@ -90,7 +90,7 @@ public final class InstanceLock implements AutoCloseable {
         if (current != null && deadLocalOwner(current)
                 && Sql.update(c, sql.q("UPDATE {entsync_lock} SET owner = ?, acquired = ?, heartbeat = ? WHERE instance = ? AND owner = ?"),
                 owner, now, now, target.instance(), current) == 1) {
-            c.commit();
+            sql.commitBookkeeping(c);
             LOG.warn("instance {}: took over the lock of {}, a process of this machine that no longer exists", target.instance(), current);
             return new InstanceLock(target, owner, expirySeconds);
         }
@@ -111,7 +111,7 @@ public final class InstanceLock implements AutoCloseable {
         try (Connection c = target.connection()) {
             Sql.update(c, target.sql().q("UPDATE {entsync_lock} SET heartbeat = ? WHERE instance = ? AND owner = ?"),
                     System.currentTimeMillis() / 1000, target.instance(), owner);
-            c.commit();
+            target.sql().commitBookkeeping(c);
         } catch (Exception e) {
             LOG.warn("instance {}: lock heartbeat failed: {}", target.instance(), e.getMessage());
         }
@@ -130,7 +130,7 @@ public final class InstanceLock implements AutoCloseable {
         for (int attempt = 1; attempt <= 2; attempt++) {
             try (Connection c = target.connection()) {
                 Sql.update(c, target.sql().q("DELETE FROM {entsync_lock} WHERE instance = ? AND owner = ?"), target.instance(), owner);
-                c.commit();
+                target.sql().commitBookkeeping(c);
                 return true;
             } catch (Exception e) {
                 LOG.info("instance {}: releasing the lock failed (attempt {} of 2): {}", target.instance(), attempt, e.getMessage());

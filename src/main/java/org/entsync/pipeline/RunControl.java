@@ -87,7 +87,7 @@ public final class RunControl {
                 id = keys.next() ? keys.getLong(1) : Sql.longValue(c, "SELECT MAX(id) FROM " + t.sql().t("entsync_run") + " WHERE instance = ?", r.instance);
             }
             t.index().retire(c, RETIRED_INDEX_ENTITIES);
-            c.commit();
+            t.sql().commitBookkeeping(c);
             run.runId(id);
         }
         LOG.info("run {} of instance {} started ({}, {})", run.runId(), r.instance, r.mode, r.trigger);
@@ -202,7 +202,7 @@ public final class RunControl {
             try (Connection c = t.connection()) {
                 Sql.update(c, "UPDATE " + t.sql().t("entsync_run") + " SET timeend = ?, outcome = ?, counts = ? WHERE id = ?",
                         r.endedAt / 1000, r.outcome, counts(r), run.runId());
-                c.commit();
+                t.sql().commitBookkeeping(c);
                 r.milestone("history recorded");
             } catch (SQLException e) {
                 LOG.warn("could not record the end of run {}: {}", run.runId(), TargetDatabase.safeMessage(e));

@@ -70,6 +70,42 @@ class SqlTest {
         }
     }
 
+    /**
+     * ent-sync's bookkeeping commits skip the WAL flush wait on PostgreSQL, for their own transaction only: a deferred
+     * trigger, which runs inside the commit, records the setting each commit ran with, and the pooled session keeps
+     * durable commits for whatever it is used for next.
+     */
+    @Test
+    void bookkeepingCommitsSkipTheFlushWaitForTheirTransactionOnly() throws Exception {
+        try (TestDatabase db = TestDatabase.create(Dialect.POSTGRESQL, "bookkeeping");
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE mdl_bk (n INT NOT NULL)");
+                st.execute("CREATE TABLE mdl_bk_commits (id SERIAL PRIMARY KEY, n INT NOT NULL, setting TEXT NOT NULL)");
+                st.execute("CREATE FUNCTION mdl_bk_commits() RETURNS trigger AS $$ BEGIN "
+                        + "INSERT INTO mdl_bk_commits (n, setting) VALUES (NEW.n, current_setting('synchronous_commit')); RETURN NULL; END $$ LANGUAGE plpgsql");
+                st.execute("CREATE CONSTRAINT TRIGGER mdl_bk_commits AFTER INSERT ON mdl_bk DEFERRABLE INITIALLY DEFERRED "
+                        + "FOR EACH ROW EXECUTE FUNCTION mdl_bk_commits()");
+            }
+            c.commit();
+            Sql sql = new Sql(Dialect.POSTGRESQL, "mdl_");
+            Sql.update(c, "INSERT INTO mdl_bk (n) VALUES (1)");
+            sql.commitBookkeeping(c);
+            Sql.update(c, "INSERT INTO mdl_bk (n) VALUES (2)");
+            c.commit();
+            assertEquals("on", Sql.stringValue(c, "SHOW synchronous_commit"), "the session keeps durable commits");
+            c.rollback();
+            try (Connection other = db.dataSource().getConnection()) {
+                List<String> commits = new ArrayList<>();
+                try (Statement st = other.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT n, setting FROM mdl_bk_commits ORDER BY id")) {
+                    while (rs.next()) commits.add(rs.getInt(1) + ":" + rs.getString(2));
+                }
+                assertEquals(List.of("1:off", "2:on"), commits, "each row committed, the bookkeeping one without the flush wait");
+            }
+        }
+    }
+
     /** Values COPY's text format must escape, and rows past one COPY chunk, come back exactly as given. */
     @ParameterizedTest
     @EnumSource(Dialect.class)
