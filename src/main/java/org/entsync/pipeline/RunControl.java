@@ -30,6 +30,7 @@ public final class RunControl {
         for (RunContext run : farm.getRuns()) {
             try {
                 run.lock(InstanceLock.acquire(run.target(), run.config().lockExpirySeconds()));
+                run.report().milestone("lock taken");
             } catch (InstanceLock.Refused e) {
                 run.report().lockRefused = e.getMessage();
                 run.stop();
