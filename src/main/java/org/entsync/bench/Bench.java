@@ -271,7 +271,9 @@ public final class Bench {
             } while (cookie != null && cookie.getValueLength() > 0);
         }
         long millis = ms(t0);
-        return new Phase(name, millis, n, perSecond(n, millis), 0, 0, heap.peakMb(), heap.gcMillis(), heap.cpu(), null, null, "ok");
+        Cpu cpu = heap.cpu();
+        log.printf("%s: %d ms, cpu s: jvm (jit) db ldap %s%n", name, millis, cpu(cpu));
+        return new Phase(name, millis, n, perSecond(n, millis), 0, 0, heap.peakMb(), heap.gcMillis(), cpu, null, null, "ok");
     }
 
     /** Rows of these Moodle tables the sync writes; user contexts only (contextlevel 30). */
