@@ -221,7 +221,9 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
 
     /**
      * The instance lock's own statements are spared: killing its release at the end of a run that caught no page
-     * write leaves the lock held until it expires, and every later run of the test is refused as locked.
+     * write leaves the lock held until it expires, and every later run of the test is refused as locked. Its
+     * {@code COMMIT} names no table and may still be killed: the run then removes the row itself
+     * ({@link InstanceLock#acquire}).
      */
     private static final String LOCK_TABLE = PREFIX + InstanceLock.TABLE;
 
