@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /** SQL that differs per database, and the IN-list chunking every bulk probe uses. */
 public final class Sql {
@@ -106,6 +107,51 @@ public final class Sql {
                 }
                 ps.executeUpdate();
             }
+        }
+    }
+
+    /**
+     * Sets text columns of rows by id ({@code values}: id → the columns' values, in order) and gives every row the
+     * same {@code constant} column value, in the caller's transaction. On PostgreSQL one statement that joins arrays
+     * of the ids and values: a batch of one-row UPDATEs costs it a bind and an execution per row (a 1 % run at
+     * 100 000 people sent 905 of them, 123 ms of server time). Elsewhere a batch of one-row UPDATEs.
+     */
+    public void updateById(Connection c, String table, List<String> columns, Map<Long, String[]> values, String constantColumn, Object constant)
+            throws SQLException {
+        if (values.isEmpty()) return;
+        StringBuilder set = new StringBuilder();
+        if (dialect != Dialect.POSTGRESQL) {
+            for (String col : columns) set.append(col).append(" = ?, ");
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + t(table) + " SET " + set + constantColumn + " = ? WHERE id = ?")) {
+                for (Map.Entry<Long, String[]> e : values.entrySet()) {
+                    int i = 1;
+                    for (String v : e.getValue()) ps.setString(i++, v);
+                    ps.setObject(i++, constant);
+                    ps.setLong(i, e.getKey());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return;
+        }
+        StringBuilder arrays = new StringBuilder("?::bigint[]");
+        StringBuilder names = new StringBuilder("id");
+        for (int k = 0; k < columns.size(); k++) {
+            set.append(columns.get(k)).append(" = v.c").append(k).append(", ");
+            arrays.append(", ?::text[]");
+            names.append(", c").append(k);
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t(table) + " AS u SET " + set + constantColumn + " = ? FROM unnest(" + arrays
+                + ") AS v(" + names + ") WHERE u.id = v.id")) {
+            ps.setObject(1, constant);
+            ps.setArray(2, c.createArrayOf("bigint", values.keySet().toArray()));
+            for (int k = 0; k < columns.size(); k++) {
+                String[] column = new String[values.size()];
+                int n = 0;
+                for (String[] row : values.values()) column[n++] = row[k];
+                ps.setArray(3 + k, c.createArrayOf("text", column));
+            }
+            ps.executeUpdate();
         }
     }
 

@@ -346,22 +346,16 @@ public final class UserSink {
     private void updateUsers(Connection c, List<Row> updates, long now) throws SQLException {
         if (updates.isEmpty()) return;
         Sql sql = target.sql();
-        StringBuilder set = new StringBuilder();
-        for (String col : columns) set.append(col).append(" = ?, ");
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.t("user") + " SET " + set + "timemodified = ? WHERE id = ?");
-             PreparedStatement revive = c.prepareStatement("UPDATE " + sql.t("user") + " SET suspended = 0 WHERE id = ?")) {
+        Map<Long, String[]> values = new LinkedHashMap<>(); // one row per account: the last record of it wins, as one statement each would
+        for (Row r : updates) values.put(r.id, columns.stream().map(r.values::get).toArray(String[]::new));
+        sql.updateById(c, "user", columns, values, "timemodified", now);
+        try (PreparedStatement revive = c.prepareStatement("UPDATE " + sql.t("user") + " SET suspended = 0 WHERE id = ?")) {
             for (Row r : updates) {
-                int i = 1;
-                for (String col : columns) ps.setString(i++, r.values.get(col));
-                ps.setLong(i++, now);
-                ps.setLong(i, r.id);
-                ps.addBatch();
                 if (r.revived) {
                     revive.setLong(1, r.id);
                     revive.addBatch();
                 }
             }
-            ps.executeBatch();
             revive.executeBatch();
         }
     }

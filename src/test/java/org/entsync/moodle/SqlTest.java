@@ -70,6 +70,34 @@ class SqlTest {
         }
     }
 
+    /** Updates by id set exactly the rows named, each with its own values, and the constant column on all of them. */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void updatesByIdSetEachRowItsOwnValues(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "updbyid");
+             Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE mdl_people (id BIGINT NOT NULL PRIMARY KEY, firstname VARCHAR(100), city VARCHAR(120) NOT NULL, timemodified BIGINT NOT NULL)");
+            }
+            Sql sql = new Sql(dialect, "mdl_");
+            List<Object[]> rows = new ArrayList<>();
+            for (long i = 1; i <= 1_500; i++) rows.add(new Object[]{i, "f" + i, "c" + i, 0L});
+            sql.insert(c, "people", List.of("id", "firstname", "city", "timemodified"), rows);
+            java.util.Map<Long, String[]> values = new java.util.LinkedHashMap<>();
+            for (long i = 2; i <= 1_200; i += 2) values.put(i, new String[]{"Ann-" + i, "Saint-Brieuc d'Armor " + i});
+            values.put(7L, new String[]{null, "Brest"});
+            values.put(9_999L, new String[]{"nobody", "nowhere"}); // no such row: nothing happens
+            sql.updateById(c, "people", List.of("firstname", "city"), values, "timemodified", 42L);
+            c.commit();
+            assertEquals(601, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_people WHERE timemodified = 42"));
+            assertEquals(600, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_people WHERE firstname = CONCAT('Ann-', id) AND city = CONCAT('Saint-Brieuc d''Armor ', id)"));
+            assertEquals(1, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_people WHERE id = 7 AND firstname IS NULL AND city = 'Brest'"));
+            assertEquals(899, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_people WHERE timemodified = 0 AND firstname = CONCAT('f', id) AND city = CONCAT('c', id)"));
+            assertEquals(1_500, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_people"));
+        }
+    }
+
     /**
      * ent-sync's bookkeeping commits skip the WAL flush wait on PostgreSQL, for their own transaction only: a deferred
      * trigger, which runs inside the commit, records the setting each commit ran with, and the pooled session keeps
