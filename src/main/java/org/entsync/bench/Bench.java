@@ -161,7 +161,6 @@ public final class Bench {
         Phase read1 = readFloor(slapd, users, attrs, "read floor (cold)");
         Phase read2 = readFloor(slapd, users, attrs, "read floor");
         Phase read = read2.millis() <= read1.millis() ? read2 : read1;
-        log.printf("read floor: %d ms then %d ms%n", read1.millis(), read2.millis());
         phases.add(new Phase("floor: LDAP paged read", read.millis(), read.entries(), read.entriesPerSecond(), 0, 0, read.peakHeapMb(),
                 read.gcMillis(), read.cpu(), null, null, "best of 2"));
 
