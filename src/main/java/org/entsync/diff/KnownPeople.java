@@ -22,6 +22,8 @@ public final class KnownPeople {
     private final java.util.List<byte[]> dnChunks = new java.util.ArrayList<>();
     private int chunkPos = CHUNK;
     private static final int CHUNK = 1 << 20;
+    /** One bit per slot: the slot holds a person (so that the people not read are found without reading every slot). */
+    private long[] held = new long[capacity() / 64];
     /** One bit per slot: the DN was read in this run (any person of the directory, changed or not). */
     private long[] read;
     private int readCount;
@@ -81,6 +83,7 @@ public final class KnownPeople {
         int i = insert(slots, slot(SeenKeys.hash(dn)), SeenKeys.hash(value.substring(0, bar)), record(value), marker);
         if (i >= 0) {
             size++;
+            held[i >> 6] |= 1L << (i & 63);
             dnRefs[i] = store(dn);
         } else {
             inexact++;
@@ -203,11 +206,29 @@ public final class KnownPeople {
         if (read != null) throw new IllegalStateException("people added once the read began");
         long[] t = new long[slots.length * 2];
         long[] refs = new long[t.length / 4];
-        for (int i = 0; i < slots.length; i += 4) {
-            if (slots[i] != 0) refs[insert(t, slots[i], slots[i + 1], slots[i + 2], slots[i + 3])] = dnRefs[i / 4];
-        }
+        long[] bits = new long[t.length / 4 / 64];
+        for (int from = 0; from < capacity(); from += BLOCK) moveBlock(from, t, refs, bits);
         slots = t;
         dnRefs = refs;
+        held = bits;
+    }
+
+    /**
+     * Slots per call of {@link #moveBlock}. The launcher turns on-stack replacement off, so a loop in a method
+     * called a few times per run ({@link #grow}) would run in the interpreter however long it is (~15 ms for
+     * 100 000 people); the helper, called thousands of times, is compiled.
+     */
+    private static final int BLOCK = 256;
+
+    /** Moves the people of slots [from, from + BLOCK) of the table into the larger one. */
+    private void moveBlock(int from, long[] t, long[] refs, long[] bits) {
+        int end = Math.min(capacity(), from + BLOCK);
+        for (int i = from; i < end; i++) {
+            if (slots[4 * i] == 0) continue;
+            int j = insert(t, slots[4 * i], slots[4 * i + 1], slots[4 * i + 2], slots[4 * i + 3]);
+            refs[j] = dnRefs[i];
+            bits[j >> 6] |= 1L << (j & 63);
+        }
     }
 
     /** Chunk (bits 36+), position (16-35) and length (0-15) of the DN's bytes. */
@@ -232,12 +253,14 @@ public final class KnownPeople {
     public synchronized java.util.List<String> unreadDns() {
         if (inexact > 0) return null;
         java.util.List<String> dns = new java.util.ArrayList<>();
-        for (int i = 0; i < dnRefs.length; i++) {
-            if (slots[4 * i] == 0 || (read != null && (read[i >> 6] & (1L << (i & 63))) != 0)) continue;
-            long ref = dnRefs[i];
-            if (ref < 0) return null;
-            byte[] chunk = dnChunks.get((int) (ref >>> 36));
-            dns.add(new String(chunk, (int) ((ref >>> 16) & 0xfffff), (int) (ref & 0xffff), java.nio.charset.StandardCharsets.UTF_8));
+        // word by word of the two bitmaps, not slot by slot: the slots are megabytes to read at the run's end
+        for (int w = 0; w < held.length; w++) {
+            for (long unread = held[w] & (read == null ? -1L : ~read[w]); unread != 0; unread &= unread - 1) {
+                long ref = dnRefs[64 * w + Long.numberOfTrailingZeros(unread)];
+                if (ref < 0) return null;
+                byte[] chunk = dnChunks.get((int) (ref >>> 36));
+                dns.add(new String(chunk, (int) ((ref >>> 16) & 0xfffff), (int) (ref & 0xffff), java.nio.charset.StandardCharsets.UTF_8));
+            }
         }
         return dns;
     }
