@@ -118,10 +118,25 @@ public final class SyncIndex {
             Sql.bind(ps, instance, entity, IndexRow.ACTIVE);
             ps.setFetchSize(5000);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) known.add(rs.getString(1), rs.getString(2), rs.getLong(3));
+                while (addPeople(rs, known)) {
+                    // rows by blocks: see addPeople
+                }
             }
         }
         return known;
+    }
+
+    /**
+     * Adds up to 256 rows to the people; false once the rows are all read. This loop is called once per run:
+     * without on-stack replacement (the launcher's setting) its 100 000 turns would run in the interpreter; a
+     * helper called by blocks is compiled.
+     */
+    private static boolean addPeople(ResultSet rs, KnownPeople known) throws SQLException {
+        for (int n = 0; n < 256; n++) {
+            if (!rs.next()) return false;
+            known.add(rs.getString(1), rs.getString(2), rs.getLong(3));
+        }
+        return true;
     }
 
     /** As {@link #rememberSeen}, for entries that failed: they may have no row, or one in any state. */
