@@ -60,6 +60,9 @@ public final class SyncIndex {
      */
     private volatile Map<String, SeenKeys> fresh = Map.of();
 
+    /** The users' active rows at the start of the run and how its writes moved them (see {@link #counts}). */
+    private final UsersTally usersTally = new UsersTally();
+
     public SyncIndex(Sql sql, String instance) {
         this.sql = sql;
         this.instance = instance;
@@ -159,7 +162,9 @@ public final class SyncIndex {
 
     /**
      * Counts the active rows of every entity (one query), for {@link #unseen} in this run. Exact for every entity
-     * this run never writes, whenever it runs: writes mark their entity before they commit.
+     * this run never writes, whenever it runs: writes mark their entity before they commit. Counted before the run
+     * wrote any users row (as when it runs beside the fingerprints' load, which the first write of users waits
+     * for), the users' count starts their {@link UsersTally}.
      */
     public void loadActiveCounts(Connection c, long runId) throws SQLException {
         Map<String, Long> counts = new HashMap<>();
@@ -169,6 +174,7 @@ public final class SyncIndex {
                 while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
             }
         }
+        usersTally.start(runId, counts.getOrDefault(USERS, 0L), writeCount(USERS) == 0);
         activeAtStart = counts;
         countsRunId = runId;
     }
@@ -210,10 +216,18 @@ public final class SyncIndex {
      * and a users row may no longer be the one cached.
      */
     private void beforeWrite(String entity, Collection<String> keys) {
+        beforeWrite(entity, keys, false);
+    }
+
+    /** {@code sinkWrite}: a write by {@link #write}, whose users' commits are reported; any other drops the users' tally. */
+    private void beforeWrite(String entity, Collection<String> keys, boolean sinkWrite) {
         markWritten(entity);
         SeenKeys written = fresh.get(entity);
         if (written != null && !entity.equals(ONCE_PER_RUN)) for (String k : keys) written.add(k);
-        if (entity.equals(USERS)) forgetRecentUsers(keys);
+        if (entity.equals(USERS)) {
+            if (!sinkWrite) usersTally.drop();
+            forgetRecentUsers(keys);
+        }
     }
 
     /**
@@ -420,9 +434,10 @@ public final class SyncIndex {
 
     /**
      * Users index rows the caller has just committed (never before the commit: a rolled back id must not be served),
-     * with the ids of the accounts it created.
+     * with the rows its diff found before (null: none; same order) and the ids of the accounts it created.
      */
-    public void committedUsers(List<IndexRow> rows, java.util.Set<Long> created, long runId) {
+    public void committedUsers(List<IndexRow> rows, List<IndexRow> before, java.util.Set<Long> created, long runId) {
+        usersTally.committed(runId, rows, before);
         synchronized (recentUsers) {
             if (createdRunId != runId) {
                 recentlyCreated.clear();
@@ -500,16 +515,23 @@ public final class SyncIndex {
 
     /** Writes index rows in the caller's transaction, as one batch. */
     public void upsert(Connection c, String entity, List<IndexRow> rows, long runId, long now) throws SQLException {
+        upsert(c, entity, rows, runId, now, false);
+    }
+
+    private void upsert(Connection c, String entity, List<IndexRow> rows, long runId, long now, boolean sinkWrite) throws SQLException {
         if (rows.isEmpty()) return;
-        beforeWrite(entity, rows.stream().map(IndexRow::key).toList());
+        beforeWrite(entity, rows.stream().map(IndexRow::key).toList(), sinkWrite);
         sql.upsert(c, TABLE, KEY_COLUMNS, VALUE_COLUMNS, rows.stream().map(r -> values(entity, r, runId, now)).toList());
     }
 
-    /** Writes a sink's index rows in the caller's transaction: the new ones inserted, the others upserted. */
+    /**
+     * Writes a sink's index rows in the caller's transaction: the new ones inserted, the others upserted. The
+     * users' sink reports each commit of them ({@link #committedUsers}), which keeps their {@link UsersTally}.
+     */
     public void write(Connection c, String entity, IndexWrites rows, long now) throws SQLException {
-        upsert(c, entity, rows.present, rows.runId(), now);
+        upsert(c, entity, rows.present, rows.runId(), now, true);
         if (rows.absent.isEmpty()) return;
-        beforeWrite(entity, rows.absent.stream().map(IndexRow::key).toList());
+        beforeWrite(entity, rows.absent.stream().map(IndexRow::key).toList(), true);
         sql.insert(c, TABLE, ALL_COLUMNS, rows.absent.stream().map(r -> values(entity, r, rows.runId(), now)).toList());
     }
 
@@ -689,9 +711,12 @@ public final class SyncIndex {
 
     /**
      * {active, active with lastseen &lt; run} of the entity: for an entity this run never wrote, both are its active
-     * rows at the start; otherwise from {@link #removalCounts}.
+     * rows at the start; for the users, their {@link UsersTally} when it can tell; otherwise from
+     * {@link #removalCounts}.
      */
     private long[] counts(Connection c, String entity, long runId) throws SQLException {
+        long[] tallied = entity.equals(USERS) ? usersTally.counts(runId) : null;
+        if (tallied != null) return tallied;
         if (countsRunId == runId && writeCount(entity) == 0) {
             long n = activeAtStart.getOrDefault(entity, 0L);
             return new long[]{n, n};

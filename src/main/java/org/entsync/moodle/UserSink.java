@@ -86,7 +86,8 @@ public final class UserSink {
             } else {
                 c.commit();
                 if (profileFieldIds == null) profileFieldIds = uncommittedFieldIds;
-                target.index().committedUsers(indexRows(rows, runId), rows.stream().filter(r -> r.created).map(r -> r.id).collect(java.util.stream.Collectors.toSet()), runId);
+                target.index().committedUsers(indexRows(rows, runId), rows.stream().map(r -> r.p.index()).toList(),
+                        rows.stream().filter(r -> r.created).map(r -> r.id).collect(java.util.stream.Collectors.toSet()), runId);
             }
             report(rows, report);
         } catch (SQLException e) {

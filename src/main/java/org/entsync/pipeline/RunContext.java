@@ -92,14 +92,25 @@ public final class RunContext {
                 target.index().expectSeen(known.size(), runId);
                 knownPeople.complete(known);
                 report.milestone("people fingerprints loaded");
-                target.index().loadActiveCounts(c, runId); // needed at the end of the run only
                 c.rollback();
             } catch (Throwable e) {
-                knownPeople.completeExceptionally(e); // no effect once completed: the counts are then only missing (queried when needed)
+                knownPeople.completeExceptionally(e);
             }
         }, "known-people-" + config.instance());
         t.setDaemon(true);
         t.start();
+        // beside the load, on a connection of its own: done before the first write of users (which waits for the
+        // fingerprints), the users' count then serves the end of the run (SyncIndex.loadActiveCounts)
+        Thread counts = new Thread(() -> {
+            try (java.sql.Connection c = target.connection()) {
+                target.index().loadActiveCounts(c, runId);
+                c.rollback();
+            } catch (Throwable e) {
+                // the counts are then only missing: queried when needed
+            }
+        }, "active-counts-" + config.instance());
+        counts.setDaemon(true);
+        counts.start();
     }
 
     /** People whose change marker changed, waiting to be read whole (differential read of markers only). */
