@@ -4,7 +4,6 @@ import org.entsync.moodle.Dialect;
 import org.entsync.moodle.Sql;
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -237,7 +236,19 @@ public final class SyncIndex {
      * created by earlier versions keep their id column, which nothing reads.)
      */
     public void ensureTables(Connection c) throws SQLException {
-        if (!exists(c, sql.t(TABLE))) {
+        ensureTables(c, org.entsync.moodle.MoodleSchemaChecker.columns(c, tableNames()).keySet());
+    }
+
+    /** ent-sync's own tables (full names), for a look at the schema that finds Moodle's and these at once. */
+    public List<String> tableNames() {
+        return java.util.stream.Stream.of(TABLE, "entsync_run", "entsync_lock", USER_COHORTS_TABLE, LEGACY_MEMBER_TABLE, CLASSKEY_TABLE, ENROL_TABLE)
+                .map(sql::t).toList();
+    }
+
+    /** As {@link #ensureTables(Connection)}, knowing which tables exist (full names in lower case, of {@link #tableNames} at least). */
+    public void ensureTables(Connection c, java.util.Set<String> existing) throws SQLException {
+        java.util.function.Predicate<String> exists = t -> existing.contains(sql.t(t).toLowerCase(java.util.Locale.ROOT));
+        if (!exists.test(TABLE)) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE " + sql.t(TABLE) + " (instance VARCHAR(64)" + postgresC() + " NOT NULL, entity VARCHAR(32)" + postgresC() + " NOT NULL, "
                         + "ekey VARCHAR(255)" + exact() + " NOT NULL, hash VARCHAR(64) NOT NULL, moodleid BIGINT NOT NULL DEFAULT 0, "
@@ -248,7 +259,7 @@ public final class SyncIndex {
                 // a first sync would maintain a second index for nothing
             }
         }
-        if (!exists(c, sql.t("entsync_run"))) {
+        if (!exists.test("entsync_run")) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE " + sql.t("entsync_run") + " (" + idColumn() + ", instance VARCHAR(64) NOT NULL, runtrigger VARCHAR(32) NOT NULL, "
                         + "mode VARCHAR(32) NOT NULL, timestart BIGINT NOT NULL, timeend BIGINT NOT NULL DEFAULT 0, outcome VARCHAR(32) NOT NULL, "
@@ -256,21 +267,21 @@ public final class SyncIndex {
                 st.execute("CREATE INDEX " + sql.prefix() + "entsrun_inst_ix ON " + sql.t("entsync_run") + " (instance, timestart)");
             }
         }
-        if (!exists(c, sql.t("entsync_lock"))) {
+        if (!exists.test("entsync_lock")) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE " + sql.t("entsync_lock") + " (instance VARCHAR(64) NOT NULL PRIMARY KEY, owner VARCHAR(200) NOT NULL, "
                         + "acquired BIGINT NOT NULL, heartbeat BIGINT NOT NULL)" + tableSuffix());
             }
         }
-        ensureUserCohorts(c);
-        if (!exists(c, sql.t(CLASSKEY_TABLE))) {
+        ensureUserCohorts(c, exists.test(LEGACY_MEMBER_TABLE), exists.test(USER_COHORTS_TABLE));
+        if (!exists.test(CLASSKEY_TABLE)) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE " + sql.t(CLASSKEY_TABLE) + " (instance VARCHAR(64)" + postgresC() + " NOT NULL, ckey VARCHAR(255)" + exact()
                         + " NOT NULL, userid BIGINT NOT NULL, ckrole VARCHAR(1)" + postgresC() + " NOT NULL, PRIMARY KEY (instance, userid, ckey, ckrole))" + tableSuffix());
                 st.execute("CREATE INDEX " + sql.prefix() + "entsck_key_ix ON " + sql.t(CLASSKEY_TABLE) + " (instance, ckey, ckrole)");
             }
         }
-        if (!exists(c, sql.t(ENROL_TABLE))) {
+        if (!exists.test(ENROL_TABLE)) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE " + sql.t(ENROL_TABLE) + " (instance VARCHAR(64)" + postgresC() + " NOT NULL, courseid BIGINT NOT NULL, "
                         + "enrolid BIGINT NOT NULL, userid BIGINT NOT NULL, roleid BIGINT NOT NULL, PRIMARY KEY (instance, enrolid, userid))" + tableSuffix());
@@ -304,9 +315,8 @@ public final class SyncIndex {
      * Creates the ownership table; an earlier version's one-row-per-membership table is converted into it and
      * dropped (again from the start if a previous conversion was cut short: MariaDB commits each DDL statement).
      */
-    private void ensureUserCohorts(Connection c) throws SQLException {
-        boolean legacy = exists(c, sql.t(LEGACY_MEMBER_TABLE));
-        if (!exists(c, sql.t(USER_COHORTS_TABLE))) {
+    private void ensureUserCohorts(Connection c, boolean legacy, boolean exists) throws SQLException {
+        if (!exists) {
             String text = switch (sql.dialect()) {
                 case POSTGRESQL -> "TEXT";
                 case MARIADB -> "MEDIUMTEXT";
@@ -379,16 +389,6 @@ public final class SyncIndex {
 
     private String tableSuffix() {
         return sql.dialect() == Dialect.MARIADB ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci" : "";
-    }
-
-    static boolean exists(Connection c, String table) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        for (String name : new String[]{table, table.toUpperCase()}) {
-            try (ResultSet rs = md.getTables(c.getCatalog(), null, name, new String[]{"TABLE"})) {
-                if (rs.next()) return true;
-            }
-        }
-        return false;
     }
 
     /** Loads the index rows of these keys, by chunks: one query per page, never one per entry. */

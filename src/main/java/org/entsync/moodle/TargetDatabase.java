@@ -91,11 +91,20 @@ public final class TargetDatabase implements AutoCloseable {
 
     private void prepare(SyncConfig.Moodle cfg, Map<String, Set<String>> required) {
         String where = "Moodle database " + SyncConfig.redactUrl(cfg.jdbcUrl()) + " (entsync.moodle.jdbcUrl)";
+        // one look at the schema for Moodle's tables and ent-sync's own (each such query costs milliseconds on a
+        // new connection, at the start of every run)
+        List<String> tables = new java.util.ArrayList<>();
+        tables.add(sql.t("config"));
+        required.keySet().forEach(t -> tables.add(sql.t(t)));
+        tables.addAll(index.tableNames());
+        Map<String, Set<String>> columns;
         try (Connection c = dataSource.getConnection()) {
-            if (!MoodleSchemaChecker.tableExists(c, sql.t("config"))) {
+            columns = MoodleSchemaChecker.columns(c, tables);
+            if (!columns.containsKey(sql.t("config").toLowerCase(java.util.Locale.ROOT))) {
                 if (sql.dialect() == Dialect.H2 && cfg.createSchema().equals("embedded-only")) {
                     c.close();
                     MoodleSchemaInstaller.install(dataSource, Dialect.H2, sql.prefix());
+                    columns = null; // looked at again below
                 } else {
                     throw new ConfigException(where + ": no Moodle tables with prefix '" + sql.prefix()
                             + "' (table " + sql.t("config") + " is missing): check entsync.moodle.prefix and the database name");
@@ -105,11 +114,12 @@ public final class TargetDatabase implements AutoCloseable {
             throw new ConfigException(where + ": cannot connect (" + safeMessage(e) + lastError(e) + ")");
         }
         try (Connection c = dataSource.getConnection()) {
-            List<String> missing = MoodleSchemaChecker.missing(c, sql.prefix(), required);
+            if (columns == null) columns = MoodleSchemaChecker.columns(c, tables);
+            List<String> missing = MoodleSchemaChecker.missing(columns, sql.prefix(), required);
             if (!missing.isEmpty()) {
                 throw new ConfigException(where + ": " + String.join("; ", missing) + " (is this Moodle 4.1 or later, with prefix '" + sql.prefix() + "'?)");
             }
-            index.ensureTables(c);
+            index.ensureTables(c, columns.keySet());
             site = MoodleSite.read(c, sql);
             c.commit();
         } catch (SQLException e) {
