@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
@@ -46,9 +48,19 @@ public final class SyncService implements AutoCloseable {
     }
 
     private RunContext prepare(SyncConfig cfg, RunOptions options, LdapConnector ldap) {
-        Mappings mappings = Mappings.load(cfg, options.entities());
-        TargetDatabase target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
+        // the mappings are read while the database is opened (each 5-30 ms at the start of every run); when both
+        // are wrong, the mapping's error is the one reported, as when they were read first
+        CompletableFuture<Mappings> reading = CompletableFuture.supplyAsync(() -> Mappings.load(cfg, options.entities()), SyncService::daemonThread);
+        TargetDatabase target;
         try {
+            target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
+        } catch (RuntimeException e) {
+            read(reading);
+            throw e;
+        }
+        Mappings mappings;
+        try {
+            mappings = read(reading);
             Map<String, String> roles = new LinkedHashMap<>();
             if (mappings.roles() != null) mappings.roles().roleShortnames().forEach(r -> roles.put(r, "mapping " + mappings.roles().file()));
             if (mappings.groups() != null) mappings.groups().roleFields().forEach((r, field) -> roles.putIfAbsent(r, "mapping " + mappings.groups().file() + ": " + field));
@@ -58,6 +70,23 @@ public final class SyncService implements AutoCloseable {
             throw e;
         }
         return new RunContext(cfg, options, target, ldap, mappings);
+    }
+
+    /** The mappings read, or their reading's error as it was thrown. */
+    private static Mappings read(CompletableFuture<Mappings> reading) {
+        try {
+            return reading.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
+    }
+
+    private static void daemonThread(Runnable r) {
+        Thread t = new Thread(r, "entsync-mappings");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Runs one prepared instance. */

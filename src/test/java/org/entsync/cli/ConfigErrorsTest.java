@@ -79,6 +79,20 @@ class ConfigErrorsTest extends MoodleDatabaseTest {
     }
 
     @Test
+    void aBadMappingIsReportedBeforeABadDatabase(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // the mappings are read while the database is opened: with both wrong, the mapping is named, as it was
+        // when they were read first
+        java.nio.file.Path sdet = java.nio.file.Files.createDirectories(dir.resolve("sdet"));
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("mappings/sdet"))) {
+            for (java.nio.file.Path f : files.toList()) java.nio.file.Files.copy(f, sdet.resolve(f.getFileName()));
+        }
+        java.nio.file.Files.writeString(sdet.resolve("users.yaml"), "keyy: username\n", java.nio.file.StandardOpenOption.APPEND);
+        assertOneLine(run("validate", "--set", "entsync.mapping.dir=" + dir, "--set", "entsync.moodle.jdbcUrl=" + db.jdbcUrl(),
+                "--set", "entsync.moodle.user=" + db.user(), "--set", "entsync.moodle.prefix=zz_", "--set", "entsync.moodle.createSchema=never"),
+                "users.yaml", "keyy");
+    }
+
+    @Test
     void missingConfigFile() {
         assertOneLine(run("sync", "--config", "/nonexistent/ent-sync.properties"), "--config", "not found");
     }
