@@ -173,7 +173,7 @@ public final class SyncIndex {
                 while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
             }
         }
-        usersTally.start(runId, counts.getOrDefault(USERS, 0L), writeCount(USERS) == 0);
+        usersTally.start(runId, counts.getOrDefault(USERS, 0L), () -> writeCount(USERS) == 0);
         activeAtStart = counts;
         countsRunId = runId;
     }

@@ -20,10 +20,13 @@ final class UsersTally {
     /** Rows a committed write of the run made active: new ones, and ones that were not active. */
     private long added;
 
-    /** The count at the start of a run; {@code beforeAnyWrite}: no users row was written when it was taken. */
-    synchronized void start(long runId, long active, boolean beforeAnyWrite) {
+    /**
+     * The count at the start of a run, just taken; {@code unwritten}: whether no users write has begun yet, asked
+     * under this tally's lock, so that a write that begins after it reports its commit to this count.
+     */
+    synchronized void start(long runId, long active, java.util.function.BooleanSupplier unwritten) {
         this.runId = runId;
-        usable = beforeAnyWrite;
+        usable = unwritten.getAsBoolean();
         atStart = active;
         touched = 0;
         added = 0;
