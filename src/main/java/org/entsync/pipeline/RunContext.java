@@ -85,7 +85,7 @@ public final class RunContext {
     void loadKnownPeople() {
         if (options.full()) return;
         knownPeople = new java.util.concurrent.CompletableFuture<>();
-        Thread t = new Thread(() -> {
+        SyncEngine.startDaemon("known-people-" + config.instance(), () -> {
             try (java.sql.Connection c = target.connection()) {
                 beforeKnownPeopleLoad.accept(this);
                 org.entsync.diff.KnownPeople known = target.index().knownPeople(c, UnchangedPeople.ENTITY);
@@ -96,21 +96,17 @@ public final class RunContext {
             } catch (Throwable e) {
                 knownPeople.completeExceptionally(e);
             }
-        }, "known-people-" + config.instance());
-        t.setDaemon(true);
-        t.start();
+        });
         // beside the load, on a connection of its own: done before the first write of users (which waits for the
         // fingerprints), the users' count then serves the end of the run (SyncIndex.loadActiveCounts)
-        Thread counts = new Thread(() -> {
+        SyncEngine.startDaemon("active-counts-" + config.instance(), () -> {
             try (java.sql.Connection c = target.connection()) {
                 target.index().loadActiveCounts(c, runId);
                 c.rollback();
             } catch (Throwable e) {
                 // the counts are then only missing: queried when needed
             }
-        }, "active-counts-" + config.instance());
-        counts.setDaemon(true);
-        counts.start();
+        });
     }
 
     /** People whose change marker changed, waiting to be read whole (differential read of markers only). */

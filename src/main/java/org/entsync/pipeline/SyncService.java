@@ -50,7 +50,8 @@ public final class SyncService implements AutoCloseable {
     private RunContext prepare(SyncConfig cfg, RunOptions options, LdapConnector ldap) {
         // the mappings are read while the database is opened (each 5-30 ms at the start of every run); when both
         // are wrong, the mapping's error is the one reported, as when they were read first
-        CompletableFuture<Mappings> reading = CompletableFuture.supplyAsync(() -> Mappings.load(cfg, options.entities()), SyncService::daemonThread);
+        CompletableFuture<Mappings> reading = CompletableFuture.supplyAsync(() -> Mappings.load(cfg, options.entities()),
+                work -> SyncEngine.startDaemon("entsync-mappings", work));
         TargetDatabase target;
         try {
             target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
@@ -81,12 +82,6 @@ public final class SyncService implements AutoCloseable {
             if (e.getCause() instanceof Error err) throw err;
             throw e;
         }
-    }
-
-    private static void daemonThread(Runnable r) {
-        Thread t = new Thread(r, "entsync-mappings");
-        t.setDaemon(true);
-        t.start();
     }
 
     /** Runs one prepared instance. */
