@@ -269,16 +269,48 @@ public final class Sql {
     private static PreparedStatement prepareIn(Connection c, String sql, List<?> chunk, Object[] leading) throws SQLException {
         int at = sql.indexOf(IN_LIST);
         if (at < 0 || sql.indexOf(IN_LIST, at + 1) >= 0) throw new IllegalArgumentException("one " + IN_LIST + " expected in: " + sql);
-        PreparedStatement ps = c.prepareStatement(sql.substring(0, at) + "(" + marks(chunk.size()) + ")" + sql.substring(at + IN_LIST.length()));
+        String arrayType = postgresArrayType(c, sql, at, chunk);
+        String text = arrayType == null
+                ? sql.substring(0, at) + "(" + marks(chunk.size()) + ")" + sql.substring(at + IN_LIST.length())
+                : sql.substring(0, at - IN.length()) + " = ANY(?)" + sql.substring(at + IN_LIST.length());
+        PreparedStatement ps = c.prepareStatement(text);
         try {
             int i = 1;
             for (Object a : leading) ps.setObject(i++, a);
-            for (Object v : chunk) ps.setObject(i++, v);
+            if (arrayType != null) {
+                Object[] values = chunk.toArray();
+                if (arrayType.equals("bigint")) {
+                    for (int k = 0; k < values.length; k++) values[k] = ((Number) values[k]).longValue();
+                }
+                ps.setArray(i, c.createArrayOf(arrayType, values));
+            } else {
+                for (Object v : chunk) ps.setObject(i++, v);
+            }
             return ps;
         } catch (SQLException e) {
             ps.close();
             throw e;
         }
+    }
+
+    private static final String IN = " IN ";
+
+    /**
+     * On PostgreSQL, "column IN (?...)" of ids or texts is sent as "column = ANY(?)" with one array: the same short
+     * statement for every chunk, which the driver parses once and the server prepares once per connection, where
+     * a list of up to 1 000 markers was parsed by the driver, bound value by value and planned by the server for
+     * each chunk size. Null (a list of markers) elsewhere, for NOT IN, or for values of mixed or other types.
+     */
+    private static String postgresArrayType(Connection c, String sql, int at, List<?> chunk) throws SQLException {
+        if (chunk.isEmpty() || !sql.startsWith(IN, at - IN.length()) || sql.startsWith(" NOT", at - IN.length() - 4)) return null;
+        boolean numbers = true, texts = true;
+        for (Object v : chunk) {
+            numbers &= v instanceof Long || v instanceof Integer;
+            texts &= v instanceof String;
+        }
+        if (!numbers && !texts) return null;
+        if (!c.isWrapperFor(org.postgresql.PGConnection.class)) return null;
+        return numbers ? "bigint" : "text";
     }
 
     /** Splits values into chunks of at most {@link #CHUNK}. */

@@ -20,9 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Statements that go by chunks, on a real database: IN lists and upserts longer than a chunk. */
 class SqlTest {
 
-    @Test
-    void queriesAndUpdatesGoThroughEveryChunk() throws Exception {
-        try (TestDatabase db = TestDatabase.create(Dialect.H2, "inlist");
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void queriesAndUpdatesGoThroughEveryChunk(Dialect dialect) throws Exception {
+        try (TestDatabase db = TestDatabase.create(dialect, "inlist");
              Connection c = db.dataSource().getConnection()) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, kind VARCHAR(8) NOT NULL, n BIGINT NOT NULL)");
@@ -43,6 +44,44 @@ class SqlTest {
             assertEquals(1_250, Sql.longValue(c, "SELECT COUNT(*) FROM t WHERE n = 7"));
             assertEquals(0, Sql.updateIn(c, "DELETE FROM t WHERE id IN " + Sql.IN_LIST, List.of()), "no value, no statement");
             assertThrows(IllegalArgumentException.class, () -> Sql.updateIn(c, "DELETE FROM t WHERE id = ?", ids));
+
+            List<Integer> ints = List.of(2, 3, 4);
+            List<Long> some = new ArrayList<>();
+            Sql.queryIn(c, "SELECT id FROM t WHERE id IN " + Sql.IN_LIST + " ORDER BY id", ints, rs -> some.add(rs.getLong(1)));
+            assertEquals(List.of(2L, 3L, 4L), some, "int values of a bigint column");
+            List<String> kinds = new ArrayList<>();
+            Sql.queryIn(c, "SELECT DISTINCT kind FROM t WHERE kind IN " + Sql.IN_LIST + " ORDER BY kind", List.of("odd", "none", "even"),
+                    rs -> kinds.add(rs.getString(1)));
+            assertEquals(List.of("even", "odd"), kinds, "texts");
+            List<Long> others = new ArrayList<>();
+            Sql.queryIn(c, "SELECT id FROM t WHERE id > ? AND id NOT IN " + Sql.IN_LIST + " ORDER BY id", List.of(2_598L, 2_599L),
+                    rs -> others.add(rs.getLong(1)), 2_596L);
+            assertEquals(List.of(2_597L, 2_600L), others, "NOT IN");
+        }
+    }
+
+    /**
+     * On PostgreSQL an IN list goes as one array, "= ANY(?)": the same statement for every chunk, which the server
+     * prepares once the driver has run it a few times (its prepareThreshold); a list of markers would be seen here
+     * as "IN ($1, $2, ...)".
+     */
+    @Test
+    void postgresTakesAnInListAsOneArray() throws Exception {
+        try (TestDatabase db = TestDatabase.create(Dialect.POSTGRESQL, "inarray");
+             Connection c = db.dataSource().getConnection()) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, k VARCHAR(20) COLLATE \"C\" NOT NULL)");
+                st.execute("INSERT INTO t SELECT i, 'k' || i FROM generate_series(1, 7000) i");
+            }
+            List<String> keys = LongStream.rangeClosed(1, 7_000).mapToObj(i -> "k" + i).toList(); // seven chunks
+            long[] sum = {0};
+            Sql.queryIn(c, "SELECT id FROM t WHERE k IN " + Sql.IN_LIST, keys, rs -> sum[0] += rs.getLong(1));
+            assertEquals(7_000L * 7_001 / 2, sum[0]);
+            List<String> prepared = new ArrayList<>();
+            try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT statement FROM pg_prepared_statements")) {
+                while (rs.next()) prepared.add(rs.getString(1));
+            }
+            assertTrue(prepared.contains("SELECT id FROM t WHERE k = ANY($1)"), prepared.toString());
         }
     }
 
