@@ -572,16 +572,30 @@ public final class SyncIndex {
 
     /**
      * Deletes the rows of these keys whose value does not begin with the given prefix (key → prefix, all prefixes of
-     * one length), in the caller's transaction, one batched statement.
+     * one length), in the caller's transaction. On PostgreSQL one statement joining arrays of the keys and prefixes
+     * (a 1 % run of 100 000 people sent ~1 900 one-row DELETEs, a bind and an execution each); elsewhere a batch.
      */
     public void deleteUnlessPrefixed(Connection c, String entity, Map<String, String> prefixes) throws SQLException {
         if (prefixes.isEmpty()) return;
         beforeWrite(entity, prefixes.keySet());
         int length = prefixes.values().iterator().next().length();
+        for (String p : prefixes.values()) {
+            if (p.length() != length) throw new IllegalArgumentException("prefixes of different lengths");
+        }
+        if (sql.dialect() == Dialect.POSTGRESQL) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(TABLE) + " AS x USING unnest(?::text[], ?::text[]) AS v(k, p) "
+                    + "WHERE x.instance = ? AND x.entity = ? AND x.ekey = v.k AND SUBSTRING(x.hash, 1, " + length + ") <> v.p")) {
+                ps.setArray(1, c.createArrayOf("text", prefixes.keySet().toArray()));
+                ps.setArray(2, c.createArrayOf("text", prefixes.values().toArray()));
+                ps.setString(3, instance);
+                ps.setString(4, entity);
+                ps.executeUpdate();
+            }
+            return;
+        }
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.t(TABLE) + " WHERE instance = ? AND entity = ? AND ekey = ? AND SUBSTRING(hash, 1, "
                 + length + ") <> ?")) {
             for (Map.Entry<String, String> e : prefixes.entrySet()) {
-                if (e.getValue().length() != length) throw new IllegalArgumentException("prefixes of different lengths");
                 Sql.bind(ps, instance, entity, e.getKey(), e.getValue());
                 ps.addBatch();
             }

@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.sql.Connection;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -132,6 +133,28 @@ class SyncIndexTest {
             assertEquals("fp2|a", second.probe(c, "people", List.of("uid=a")).get("uid=a").hash(), "an existing person is updated");
             assertEquals(List.of("uid=a", "uid=b"), keys(List.copyOf(second.probe(c, "people", List.of("uid=a", "uid=b")).values())));
             assertThrows(IllegalArgumentException.class, () -> second.writeOncePerRun(c, "users", rows("x"), 2, 200));
+        });
+    }
+
+    /** The rows of changed people are deleted unless they hold the new fingerprint; nobody else's row is touched. */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void onlyTheRowsHoldingAnotherFingerprintAreDeleted(Dialect dialect) throws Exception {
+        withIndex(dialect, "forget", (c, index) -> {
+            index.upsert(c, "people", List.of(new IndexRow("uid=a", "fpA|a", 0, IndexRow.ACTIVE, 1), new IndexRow("uid=b", "fpB|b", 0, IndexRow.ACTIVE, 1),
+                    new IndexRow("uid=c", "fpC|c", 0, IndexRow.ACTIVE, 1), new IndexRow("uid=d", "fpD|d", 0, IndexRow.ACTIVE, 1)), 1, 100);
+            index.upsert(c, "users", List.of(new IndexRow("uid=a", "hash", 7, IndexRow.ACTIVE, 1)), 1, 100);
+            insertBehindTheIndex(c, "other", "people", "uid=a");
+            Map<String, String> prefixes = new java.util.LinkedHashMap<>();
+            prefixes.put("uid=a", "fpX|"); // changed
+            prefixes.put("uid=b", "fpB|"); // the fingerprint it holds
+            prefixes.put("uid=c", "fpY|"); // changed
+            prefixes.put("uid=new", "fpN|"); // no row yet
+            index.deleteUnlessPrefixed(c, "people", prefixes);
+            assertEquals(List.of("uid=b", "uid=d"), keys(List.copyOf(index.probe(c, "people", List.of("uid=a", "uid=b", "uid=c", "uid=d", "uid=new")).values())));
+            assertEquals(1, index.probe(c, "users", List.of("uid=a")).size(), "another entity's row of the same key stays");
+            assertEquals(1, Sql.longValue(c, "SELECT COUNT(*) FROM mdl_entsync_index WHERE instance = 'other'"), "another instance's row stays");
+            assertThrows(IllegalArgumentException.class, () -> index.deleteUnlessPrefixed(c, "people", Map.of("uid=b", "fpB|", "uid=d", "fp|")));
         });
     }
 
