@@ -245,7 +245,8 @@ public final class Sql {
 
     /**
      * Runs a query once per chunk of values ({@link #CHUNK}), with {@link #IN_LIST} in its text replaced by as
-     * many marks as the chunk holds: the leading arguments are bound first, then the chunk.
+     * many marks as the chunk holds (on PostgreSQL "IN (?...)" by "= ANY(?)" and one array, see
+     * {@link #postgresArrayType}): the leading arguments are bound first, then the chunk.
      */
     public static void queryIn(Connection c, String sql, Collection<?> values, RowReader each, Object... leading) throws SQLException {
         for (List<?> chunk : chunks(values)) {
