@@ -71,7 +71,6 @@ public final class SyncEngine implements AutoCloseable {
         producer = main.getCamelContext().createProducerTemplate();
     }
 
-    /** A pool of daemon threads of this name: the JVM never waits for them at exit. */
     /** Runs this on a daemon thread of its own (work beside a run that must not keep the JVM alive). */
     static void startDaemon(String name, Runnable work) {
         Thread t = new Thread(work, name);
@@ -79,6 +78,7 @@ public final class SyncEngine implements AutoCloseable {
         t.start();
     }
 
+    /** A pool of daemon threads of this name: the JVM never waits for them at exit. */
     static ExecutorService daemonPool(int threads, String name) {
         return Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, name);
