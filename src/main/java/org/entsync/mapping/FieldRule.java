@@ -43,6 +43,11 @@ public final class FieldRule {
     private final boolean truncate;
     final String join;
     private final List<FieldRule> firstOf;
+    /**
+     * Whether a template (format, transcode default) may read the parts of a composite value: only then are they
+     * named in a map (one map and its entries for every value of a {@code values: all} extract, else).
+     */
+    private final boolean templated;
 
     FieldRule(String name, FieldSpec s, Function<FieldSpec.TranscodeSpec, Map<String, String>> tables) {
         this.name = name;
@@ -103,6 +108,7 @@ public final class FieldRule {
         if (maxLength != null && maxLength < 1) throw new IllegalArgumentException("maxLength: must be positive");
         this.truncate = Boolean.TRUE.equals(s.truncate);
         this.join = s.join == null ? "," : s.join;
+        this.templated = format != null || transcodeDefault != null;
     }
 
     /** Placeholder names this rule uses, to check them against earlier fields when the mapping loads. */
@@ -115,6 +121,18 @@ public final class FieldRule {
         for (int i = 1; i <= 9; i++) names.remove("part" + i);
         return names;
     }
+
+    /** The parts of a composite value by placeholder name ({@code part1}..., and the rule's own names). */
+    private Map<String, String> parts(String[] p) {
+        Map<String, String> parts = new HashMap<>();
+        for (int i = 0; i < p.length; i++) {
+            parts.put(i < PART.length ? PART[i] : "part" + (i + 1), p[i]);
+            if (i < partNames.size()) parts.put(partNames.get(i), p[i]);
+        }
+        return parts;
+    }
+
+    private static final String[] PART = {"part1", "part2", "part3", "part4", "part5", "part6", "part7", "part8", "part9"};
 
     List<String> evaluate(MappingContext ctx) throws MappingException {
         List<String> values;
@@ -154,11 +172,7 @@ public final class FieldRule {
             if (part != null || !partNames.isEmpty() || anchor != null) {
                 String[] p = ctx.structures.splitComposite(v, separator);
                 if (anchor != null && ctx.structures.resolve(p[0], "auto") != anchor) continue;
-                parts = new HashMap<>();
-                for (int i = 0; i < p.length; i++) {
-                    parts.put("part" + (i + 1), p[i]);
-                    if (i < partNames.size()) parts.put(partNames.get(i), p[i]);
-                }
+                if (templated) parts = parts(p);
                 if (part != null) {
                     if (part > p.length) continue;
                     value = p[part - 1];

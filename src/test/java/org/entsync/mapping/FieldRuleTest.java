@@ -70,6 +70,19 @@ class FieldRuleTest {
     }
 
     @Test
+    void templatesReadTheNumberedAndNamedPartsOfEveryValue() throws Exception {
+        EntityMapping m = load(HEAD + """
+                  swapped: {from: ENTPersonFonctions, values: all, extract: {part: 3}, format: "{part4}/{value}/{part2}"}
+                  named: {from: ENTPersonFonctions, values: all, extract: {parts: [where, code, label]}, format: "{code}:{label}"}
+                  coded: {from: ENTPersonFonctions, values: all, extract: {part: 2}, transcode: {file: codes.csv, default: "other-{part2}"}}
+                """);
+        MappedRecord r = m.map(entry("uid", "t1", "ENTPersonFonctions", "0351234A$ENS$PROFESSEUR$L0201", "ENTPersonFonctions", "0290009C$National_3$DOC$X"), structures);
+        assertEquals(List.of("L0201/PROFESSEUR/ENS", "X/DOC/National_3"), r.values("swapped"));
+        assertEquals(List.of("ENS:PROFESSEUR", "National_3:DOC"), r.values("named"));
+        assertEquals(List.of("other-ENS", "ENS"), r.values("coded"));
+    }
+
+    @Test
     void structureReferenceDialectsAllResolve() throws Exception {
         EntityMapping m = load(HEAD + "  uai: {from: ENTEleveClasses, values: all, extract: {part: 1}, lookup: {table: structures, field: uai}}\n"
                 + "  cls: {from: ENTEleveClasses, values: all, extract: {part: 2}}\n");
