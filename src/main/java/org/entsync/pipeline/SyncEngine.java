@@ -78,6 +78,20 @@ public final class SyncEngine implements AutoCloseable {
         t.start();
     }
 
+    /**
+     * The result of work done on another thread, or the exception it threw (unchecked, or an error) as if thrown
+     * here, not wrapped in a CompletionException: callers report the work's own message.
+     */
+    static <T> T joinUnwrapped(java.util.concurrent.CompletableFuture<T> work) {
+        try {
+            return work.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
+    }
+
     /** A pool of daemon threads of this name: the JVM never waits for them at exit. */
     static ExecutorService daemonPool(int threads, String name) {
         return Executors.newFixedThreadPool(threads, r -> {

@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
@@ -56,12 +55,12 @@ public final class SyncService implements AutoCloseable {
         try {
             target = TargetDatabase.open(cfg.instance(), cfg.moodle(), MoodleSchemaChecker.coreRequirements());
         } catch (RuntimeException e) {
-            read(reading);
+            SyncEngine.joinUnwrapped(reading);
             throw e;
         }
         Mappings mappings;
         try {
-            mappings = read(reading);
+            mappings = SyncEngine.joinUnwrapped(reading);
             Map<String, String> roles = new LinkedHashMap<>();
             if (mappings.roles() != null) mappings.roles().roleShortnames().forEach(r -> roles.put(r, "mapping " + mappings.roles().file()));
             if (mappings.groups() != null) mappings.groups().roleFields().forEach((r, field) -> roles.putIfAbsent(r, "mapping " + mappings.groups().file() + ": " + field));
@@ -71,17 +70,6 @@ public final class SyncService implements AutoCloseable {
             throw e;
         }
         return new RunContext(cfg, options, target, ldap, mappings);
-    }
-
-    /** The mappings read, or their reading's error as it was thrown. */
-    private static Mappings read(CompletableFuture<Mappings> reading) {
-        try {
-            return reading.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw e;
-        }
     }
 
     /** Runs one prepared instance. */

@@ -233,7 +233,7 @@ public final class UnchangedPeople {
      */
     private static void takeFetched(RunContext run, FarmRun farm, String source, boolean wait) throws SQLException {
         while (!run.fetches.isEmpty() && (wait || run.fetches.peek().isDone())) {
-            List<SearchResultEntry> whole = fetched(run.fetches.poll());
+            List<SearchResultEntry> whole = SyncEngine.joinUnwrapped(run.fetches.poll());
             KnownPeople known = run.knownPeopleIfLoaded();
             PageTally tally = new PageTally(run, known, probedWhileLoading(run, known, whole), farm.changeMarker(), whole.size());
             for (SearchResultEntry e : whole) tally.byFingerprint(e);
@@ -241,15 +241,6 @@ public final class UnchangedPeople {
             synchronized (run.report()) {
                 run.report().ldapEntriesFetched += whole.size();
             }
-        }
-    }
-
-    private static List<SearchResultEntry> fetched(java.util.concurrent.CompletableFuture<List<SearchResultEntry>> fetch) {
-        try {
-            return fetch.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw e;
         }
     }
 
