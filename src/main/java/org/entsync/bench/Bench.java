@@ -62,15 +62,17 @@ import java.util.Map;
  * </ol>
  * Each time is given as a ratio to its floor: first and --full runs ÷ (read + insert floor), no-change and
  * changed runs ÷ read floor. The no-change and changed runs are made {@code repeat} times, each right after a read
- * floor of its own (the machine's speed varies from one minute to the next): the table gives the run whose ratio
- * is the median, the JSON every pair. Peak heap is the largest heap in use sampled every 10 ms during the phase.
+ * floor of its own (the machine's speed varies from one minute to the next), and the first sync with its insert
+ * floor {@code firstRepeat} times, each into an empty Moodle of its own: the table gives the run whose ratio is the
+ * median (with its insert floor), the JSON every pair. Peak heap is the largest heap in use sampled every 10 ms during the phase.
  */
 public final class Bench {
     static final String SUFFIX = GeneratorOptions.DEFAULT_SUFFIX;
     static final String FLOOR_PREFIX = "fl_";
 
     public record Options(int people, int schoolSize, long seed, BenchDatabase.Server server, Path workDir, Path out,
-                          int pageSize, double changeShare, Map<String, String> settings, boolean keep, int repeat, List<String> entities) {
+                          int pageSize, double changeShare, Map<String, String> settings, boolean keep, int repeat, int firstRepeat,
+                          List<String> entities) {
         public int schools() {
             return Math.max(1, Math.round((float) people / schoolSize));
         }
@@ -98,7 +100,10 @@ public final class Bench {
                          Map<String, List<Paired>> repeats) {
     }
 
-    /** One repetition of a differential run: the read floor taken right before it, the run, their ratio. */
+    /**
+     * One repetition of a measured run: its floor (a differential run's read floor, taken right before it; a first
+     * sync's read floor plus the insert floor taken right after it), the run, their ratio.
+     */
     public record Paired(long floorMillis, long millis, double ratio) {
     }
 
@@ -167,24 +172,29 @@ public final class Bench {
         long t0 = System.nanoTime();
         try (SyncEngine engine = new SyncEngine(Path.of("routes"))) {
             setup.put("camelStartMs", ms(t0));
-            Map<String, Long> before = counts(db);
-            Phase first = sync(engine, cfg, "sync 1: first (full)", new RunOptions(entities, false, false, false, "bench"), db);
-            Map<String, Long> after = counts(db);
-            Map<String, Long> written = new LinkedHashMap<>();
-            after.forEach((k, v) -> written.put(k, v - before.getOrDefault(k, 0L)));
-            Phase insert = insertFloor(db, written);
-            phases.add(insert);
-            long floorFull = read.millis() + insert.millis();
-            phases.add(withRatio(first, "read+insert", floorFull));
-
             Map<String, List<Paired>> repeats = new LinkedHashMap<>();
+            // a first sync needs an empty Moodle: the repetitions before the last one run on databases of their own,
+            // dropped right after; the last one runs on db, which the runs below go on with
+            List<Phase[]> firsts = new ArrayList<>();
+            for (int i = 1; i < o.firstRepeat(); i++) {
+                try (BenchDatabase scratch = BenchDatabase.create(o.server(), o.workDir())) {
+                    firsts.add(firstSyncAndInsertFloor(engine, config(slapd, scratch), scratch, entities, new LinkedHashMap<>()));
+                }
+            }
+            Map<String, Long> written = new LinkedHashMap<>();
+            firsts.add(firstSyncAndInsertFloor(engine, cfg, db, entities, written));
+            Phase[] firstPair = median(firsts, "read+insert", read.millis(), repeats);
+            phases.add(firstPair[0]);
+            phases.add(firstPair[1]);
+            long floorFull = read.millis() + firstPair[0].millis();
+
             RunOptions differential = new RunOptions(entities, false, false, false, "bench");
             List<Phase[]> same = new ArrayList<>();
             for (int i = 0; i < o.repeat(); i++) {
                 Phase floor = readFloor(slapd, users, attrs, "read floor");
                 same.add(new Phase[]{floor, sync(engine, cfg, "sync 2: no change", differential, db)});
             }
-            phases.add(median(same, repeats));
+            phases.add(median(same, "read", 0, repeats)[1]);
 
             Map<String, Object> changes = null;
             List<Phase[]> changed = new ArrayList<>();
@@ -193,7 +203,7 @@ public final class Bench {
                 Phase floor = readFloor(slapd, users, attrs, "read floor");
                 changed.add(new Phase[]{floor, sync(engine, cfg, String.format(Locale.ROOT, "sync 3: %s %% changed", fmtShare(o.changeShare())), differential, db)});
             }
-            phases.add(median(changed, repeats));
+            phases.add(median(changed, "read", 0, repeats)[1]);
 
             Phase full = sync(engine, cfg, "sync 4: --full, no change", new RunOptions(entities, true, false, false, "bench"), db);
             phases.add(withRatio(full, "read+insert", floorFull));
@@ -201,20 +211,33 @@ public final class Bench {
         }
     }
 
-    /** The run of these (floor, run) pairs whose ratio is the median (the lower one of an even count), each pair recorded. */
-    private Phase median(List<Phase[]> pairs, Map<String, List<Paired>> repeats) {
-        List<Phase> rated = new ArrayList<>();
+    /** The first sync into db's empty Moodle, then the insert floor of as many rows as it wrote (put in written): {insert floor, sync}. */
+    private Phase[] firstSyncAndInsertFloor(SyncEngine engine, SyncConfig cfg, BenchDatabase db, List<String> entities, Map<String, Long> written)
+            throws SQLException, InterruptedException {
+        Map<String, Long> before = counts(db);
+        Phase first = sync(engine, cfg, "sync 1: first (full)", new RunOptions(entities, false, false, false, "bench"), db);
+        counts(db).forEach((k, v) -> written.put(k, v - before.getOrDefault(k, 0L)));
+        return new Phase[]{insertFloor(db, written), first};
+    }
+
+    /**
+     * The (floor, run) pair whose ratio is the median (the lower one of an even count), the run given its ratio to
+     * its floor's time plus {@code otherFloorMillis}; each pair recorded in repeats.
+     */
+    private Phase[] median(List<Phase[]> pairs, String floorName, long otherFloorMillis, Map<String, List<Paired>> repeats) {
+        List<Phase[]> rated = new ArrayList<>();
         List<Paired> recorded = new ArrayList<>();
         for (Phase[] p : pairs) {
-            Phase r = withRatio(p[1], pairs.size() == 1 ? "read" : "read, median", p[0].millis());
-            rated.add(r);
-            recorded.add(new Paired(p[0].millis(), p[1].millis(), r.ratio() == null ? 0 : r.ratio()));
+            long floorMillis = otherFloorMillis + p[0].millis();
+            Phase r = withRatio(p[1], pairs.size() == 1 ? floorName : floorName + ", median", floorMillis);
+            rated.add(new Phase[]{p[0], r});
+            recorded.add(new Paired(floorMillis, p[1].millis(), r.ratio() == null ? 0 : r.ratio()));
         }
         repeats.put(pairs.get(0)[1].name(), recorded);
-        rated.sort(java.util.Comparator.comparingDouble(p -> p.ratio() == null ? 0 : p.ratio()));
-        Phase m = rated.get((rated.size() - 1) / 2);
+        rated.sort(java.util.Comparator.comparingDouble(p -> p[1].ratio() == null ? 0 : p[1].ratio()));
+        Phase[] m = rated.get((rated.size() - 1) / 2);
         if (pairs.size() > 1) {
-            log.printf("%s: ratios %s, median %.2f%n", m.name(), rated.stream().map(p -> String.valueOf(p.ratio())).toList(), m.ratio());
+            log.printf("%s: ratios %s, median %.2f%n", m[1].name(), rated.stream().map(p -> String.valueOf(p[1].ratio())).toList(), m[1].ratio());
         }
         return m;
     }
@@ -473,10 +496,10 @@ public final class Bench {
         b.append(String.format(Locale.ROOT, "ent-sync bench: %s people, %s schools, %s, page size %s, %s cores, max heap %s MB%n",
                 r.setup().get("people"), r.setup().get("schools"), r.setup().get("database"), r.setup().get("pageSize"),
                 r.setup().get("cores"), r.setup().get("maxHeapMb")));
-        b.append(String.format(Locale.ROOT, "%-28s %9s %10s %9s %9s %9s %7s %-12s %6s   %s%n",
+        b.append(String.format(Locale.ROOT, "%-28s %9s %10s %9s %9s %9s %7s %-19s %6s   %s%n",
                 "phase", "wall s", "entries/s", "rows", "changes", "heap MB", "gc ms", "floor", "ratio", "cpu s: jvm (jit) db ldap"));
         for (Phase p : r.phases()) {
-            b.append(String.format(Locale.ROOT, "%-28s %9.2f %10.0f %9d %9d %9d %7d %-12s %6s   %s%n", p.name(), p.millis() / 1000.0,
+            b.append(String.format(Locale.ROOT, "%-28s %9.2f %10.0f %9d %9d %9d %7d %-19s %6s   %s%n", p.name(), p.millis() / 1000.0,
                     p.entriesPerSecond(), p.rowsWritten(), p.changes(), p.peakHeapMb(), p.gcMillis(), p.floor() == null ? "" : p.floor(),
                     p.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f", p.ratio()), cpu(p.cpu())));
         }

@@ -63,6 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "its own; the table gives the median ratio (default ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--first-repeat", defaultValue = "1", description = "Runs of the first sync, each into an empty Moodle of its own and "
+            + "followed by its insert floor; the table gives the median ratio (default ${DEFAULT-VALUE}).")
+    int firstRepeat;
+
     @Option(names = "--entities", split = ",", paramLabel = "E", description = "Entities the measured runs sync (default: all of "
             + "categories, users, cohorts, roles, groups); the floor is the same whatever they are.")
     List<String> entities;
@@ -78,10 +82,11 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, String> settings = new LinkedHashMap<>();
         set.forEach((k, v) -> settings.put(k.startsWith("entsync.") ? k : "entsync." + k, v));
         if (repeat < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeat must be at least 1");
+        if (firstRepeat < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--first-repeat must be at least 1");
         List<String> measured = RunOptions.select(entities, "--entities");
         // made once the options are known good: a refused option leaves no folder behind
         Path dir = work != null ? work : Files.createTempDirectory("entsync-bench-");
-        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat, measured);
+        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat, firstRepeat, measured);
         try {
             Bench.Result r = new Bench(o, System.err).run();
             System.out.print(Bench.table(r));

@@ -24,14 +24,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BenchSmokeTest {
 
+    private static long benchDatabases() throws java.sql.SQLException {
+        BenchDatabase.Server s = BenchDatabase.Server.defaults(Dialect.POSTGRESQL);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(s.serverUrl() + "postgres", s.user(), s.password());
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM pg_database WHERE datname LIKE 'entsync\\_bench\\_%'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     @Test
     void benchAt1000PeopleOnPostgresProducesACompleteTable(@TempDir Path work) throws Exception {
         BenchDirectory.requireAvailable();
         Path json = work.resolve("bench.json");
         Bench.Options o = new Bench.Options(1000, 2000, 8L, BenchDatabase.Server.defaults(Dialect.POSTGRESQL), work.resolve("w"), json,
-                100, 0.01, Map.of(), false, 2, RunOptions.ALL);
+                100, 0.01, Map.of(), false, 2, 2, RunOptions.ALL);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
+        long benchDatabasesBefore = benchDatabases();
         Bench.Result r = new Bench(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertEquals(benchDatabasesBefore, benchDatabases(), "the first sync's scratch databases and the bench's own are dropped");
         Bench.writeJson(r, json);
 
         List<String> names = r.phases().stream().map(Bench.Phase::name).toList();
@@ -68,6 +79,13 @@ class BenchSmokeTest {
         assertEquals(6, j.get("phases").size());
         assertEquals(2, j.get("repeats").get("sync 2: no change").size(), "each differential run made twice, each with its own floor");
         assertEquals(2, j.get("repeats").get("sync 3: 1 % changed").size());
+        // the first sync made twice, each into an empty Moodle, each with the insert floor taken after it
+        JsonNode firsts = j.get("repeats").get("sync 1: first (full)");
+        assertEquals(2, firsts.size(), "each first sync with its own insert floor");
+        for (JsonNode pair : firsts) assertTrue(pair.get("floorMillis").asLong() >= read.millis(), pair.toString());
+        assertEquals("read+insert, median", first.floor());
+        assertEquals(read.millis() + r.phases().get(1).millis(), Math.round(first.millis() / first.ratio()), 0.02 * first.millis() / first.ratio());
+        assertTrue(firsts.findValuesAsText("millis").contains(String.valueOf(first.millis())), "the table shows one of the pairs: " + firsts);
         assertTrue(j.get("phases").get(2).get("cpu").get("database").asLong() > 0, "the first sync made PostgreSQL work");
         assertEquals(1000, j.get("setup").get("people").asInt());
         assertEquals(RunOptions.ALL.size(), j.get("setup").get("entities").size());
