@@ -63,8 +63,9 @@ import java.util.Map;
  * Each time is given as a ratio to its floor: first and --full runs ÷ (read + insert floor), no-change and
  * changed runs ÷ read floor. The no-change and changed runs are made {@code repeat} times, each right after a read
  * floor of its own (the machine's speed varies from one minute to the next), and the first sync with its insert
- * floor {@code firstRepeat} times, each into an empty Moodle of its own: the table gives the run whose ratio is the
- * median (with its insert floor), the JSON every pair. Peak heap is the largest heap in use sampled every 10 ms during the phase.
+ * floor {@code firstRepeat} times, each into an empty Moodle of its own (the first in a fresh JVM, as a command-line
+ * run; the next ones warm, as in a daemon): the table gives the run whose ratio is the median (with its insert
+ * floor), the JSON every pair, in the order they ran. Peak heap is the largest heap in use sampled every 10 ms during the phase.
  */
 public final class Bench {
     static final String SUFFIX = GeneratorOptions.DEFAULT_SUFFIX;
