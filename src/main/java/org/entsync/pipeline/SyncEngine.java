@@ -73,9 +73,13 @@ public final class SyncEngine implements AutoCloseable {
 
     /** Runs this on a daemon thread of its own (work beside a run that must not keep the JVM alive). */
     static void startDaemon(String name, Runnable work) {
+        daemonThread(name, work).start();
+    }
+
+    private static Thread daemonThread(String name, Runnable work) {
         Thread t = new Thread(work, name);
         t.setDaemon(true);
-        t.start();
+        return t;
     }
 
     /**
@@ -94,11 +98,7 @@ public final class SyncEngine implements AutoCloseable {
 
     /** A pool of daemon threads of this name: the JVM never waits for them at exit. */
     static ExecutorService daemonPool(int threads, String name) {
-        return Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
+        return Executors.newFixedThreadPool(threads, r -> daemonThread(name, r));
     }
 
     public CamelContext camelContext() {
