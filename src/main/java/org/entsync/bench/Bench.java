@@ -174,22 +174,23 @@ public final class Bench {
         try (SyncEngine engine = new SyncEngine(Path.of("routes"))) {
             setup.put("camelStartMs", ms(t0));
             Map<String, List<Paired>> repeats = new LinkedHashMap<>();
+            // not --full: a first sync is a differential run into an empty Moodle
+            RunOptions differential = new RunOptions(entities, false, false, false, "bench");
             // a first sync needs an empty Moodle: the repetitions before the last one run on databases of their own,
             // dropped right after; the last one runs on db, which the runs below go on with
             List<Phase[]> firsts = new ArrayList<>();
             for (int i = 1; i < o.firstRepeat(); i++) {
                 try (BenchDatabase scratch = BenchDatabase.create(o.server(), o.workDir())) {
-                    firsts.add(firstSyncAndInsertFloor(engine, config(slapd, scratch), scratch, entities, new LinkedHashMap<>()));
+                    firsts.add(firstSyncAndInsertFloor(engine, config(slapd, scratch), scratch, differential, new LinkedHashMap<>()));
                 }
             }
             Map<String, Long> written = new LinkedHashMap<>();
-            firsts.add(firstSyncAndInsertFloor(engine, cfg, db, entities, written));
+            firsts.add(firstSyncAndInsertFloor(engine, cfg, db, differential, written));
             Phase[] firstPair = median(firsts, "read+insert", read.millis(), repeats);
             phases.add(firstPair[0]);
             phases.add(firstPair[1]);
             long floorFull = read.millis() + firstPair[0].millis();
 
-            RunOptions differential = new RunOptions(entities, false, false, false, "bench");
             List<Phase[]> same = new ArrayList<>();
             for (int i = 0; i < o.repeat(); i++) {
                 Phase floor = readFloor(slapd, users, attrs, "read floor");
@@ -213,10 +214,10 @@ public final class Bench {
     }
 
     /** The first sync into db's empty Moodle, then the insert floor of as many rows as it wrote (put in written): {insert floor, sync}. */
-    private Phase[] firstSyncAndInsertFloor(SyncEngine engine, SyncConfig cfg, BenchDatabase db, List<String> entities, Map<String, Long> written)
+    private Phase[] firstSyncAndInsertFloor(SyncEngine engine, SyncConfig cfg, BenchDatabase db, RunOptions options, Map<String, Long> written)
             throws SQLException, InterruptedException {
         Map<String, Long> before = counts(db);
-        Phase first = sync(engine, cfg, "sync 1: first (full)", new RunOptions(entities, false, false, false, "bench"), db);
+        Phase first = sync(engine, cfg, "sync 1: first (full)", options, db);
         counts(db).forEach((k, v) -> written.put(k, v - before.getOrDefault(k, 0L)));
         return new Phase[]{insertFloor(db, written), first};
     }
