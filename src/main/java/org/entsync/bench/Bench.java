@@ -54,9 +54,10 @@ import java.util.Map;
  *       (on a connection with ent-sync's own read options)
  *       (UnboundID, no processing; run twice, the faster counts: the first one also warms the JIT);</li>
  *   <li>the first sync of the chosen entities (all by default) through the real routes, in process;</li>
- *   <li>the insert floor: as many user, user-context, cohort-member and role-assignment rows as the first sync
- *       wrote, inserted into a scratch copy of those tables (same schema, prefix {@code fl_}) with prepared
- *       statements, batches of one page, one transaction per batch, on a pool with the sync's settings;</li>
+ *   <li>the insert floor: the user, user-context, cohort-member and role-assignment rows the first sync wrote
+ *       (their values, or as many made-up rows: {@link FloorValues}), inserted into a scratch copy of those tables
+ *       (same schema, prefix {@code fl_}) with prepared statements, batches of one page, one transaction per batch,
+ *       on a pool with the sync's settings;</li>
  *   <li>a second run with no change, a run after a share of the people changed in LDAP (given names, classes,
  *       a few removals within the guard), and a {@code --full} run with no change.</li>
  * </ol>
@@ -73,7 +74,7 @@ public final class Bench {
 
     public record Options(int people, int schoolSize, long seed, BenchDatabase.Server server, Path workDir, Path out,
                           int pageSize, double changeShare, Map<String, String> settings, boolean keep, int repeat, int firstRepeat,
-                          List<String> entities) {
+                          List<String> entities, FloorValues floorValues) {
         public int schools() {
             return Math.max(1, Math.round((float) people / schoolSize));
         }
@@ -82,6 +83,9 @@ public final class Bench {
             return Math.max(1, people / schools());
         }
     }
+
+    /** The values the insert floor writes: the first sync's own rows, or made-up ones (the floor of earlier versions). */
+    public enum FloorValues { DIRECTORY, SYNTHETIC }
 
     /** One line of the table. ratio = millis ÷ floorMillis (null for the floors themselves). */
     public record Phase(String name, long millis, long entries, double entriesPerSecond, long rowsWritten, long changes,
@@ -126,6 +130,7 @@ public final class Bench {
         setup.put("database", o.server().dialect().name().toLowerCase(Locale.ROOT));
         setup.put("pageSize", o.pageSize());
         setup.put("entities", o.entities());
+        setup.put("floorValues", o.floorValues().name().toLowerCase(Locale.ROOT));
         setup.put("cores", Runtime.getRuntime().availableProcessors());
         setup.put("maxHeapMb", Runtime.getRuntime().maxMemory() >> 20);
         setup.put("java", System.getProperty("java.version"));
@@ -215,7 +220,7 @@ public final class Bench {
 
     /** The first sync into db's empty Moodle, then the insert floor of as many rows as it wrote (put in written): {insert floor, sync}. */
     private Phase[] firstSyncAndInsertFloor(SyncEngine engine, SyncConfig cfg, BenchDatabase db, RunOptions options, Map<String, Long> written)
-            throws SQLException, InterruptedException {
+            throws SQLException, InterruptedException, IOException {
         Map<String, Long> before = counts(db);
         Phase first = sync(engine, cfg, "sync 1: first (full)", options, db);
         counts(db).forEach((k, v) -> written.put(k, v - before.getOrDefault(k, 0L)));
@@ -322,39 +327,83 @@ public final class Bench {
 
     /**
      * Inserts as many user, user-context, cohort-member and role-assignment rows as the first sync wrote into the
-     * scratch copy of the schema: plain prepared statements, batches of one page, one transaction per batch.
+     * scratch copy of the schema: plain prepared statements, batches of one page, one transaction per batch. With
+     * {@link FloorValues#DIRECTORY} the rows are the first sync's own, copied to files under the work folder before
+     * the clock starts (the same values cost the database the same to index); with {@link FloorValues#SYNTHETIC},
+     * made-up values ({@code f17<i>}, {@code Prénom<i>}...: keys that mostly climb, cheaper to index).
      */
-    private Phase insertFloor(BenchDatabase db, Map<String, Long> written) throws SQLException, InterruptedException {
+    private Phase insertFloor(BenchDatabase db, Map<String, Long> written) throws SQLException, InterruptedException, IOException {
         db.install(FLOOR_PREFIX);
-        long usersN = written.getOrDefault("user", 0L);
-        long contextsN = written.getOrDefault("context(user)", 0L);
-        long membersN = written.getOrDefault("cohort_members", 0L);
-        long rolesN = written.getOrDefault("role_assignments", 0L);
-        int batch = o.pageSize();
-        long now = System.currentTimeMillis() / 1000;
-        PhaseWatch heap = watch();
-        long t0 = System.nanoTime();
-        try (HikariDataSource ds = db.dataSource(1); Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            batches(c, "INSERT INTO fl_user (username, idnumber, firstname, lastname, email, institution, department, auth, confirmed, mnethostid, "
-                    + "password, lang, country, timezone, timecreated, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", usersN, batch, (ps, i) ->
-                    Sql4.bind(ps, "f17" + i, "AC-DEMO$" + i, "Prénom" + i, "NOM" + i, "f17" + i + "@ent.invalid", "CLG-VICTOR HUGO-ac-DEMO", "4EME A",
-                            "cas", 1, 1, "not cached", "fr", "FR", "99", now, now));
-            batches(c, "INSERT INTO fl_context (contextlevel, instanceid, depth, path, locked) VALUES (30, ?, 2, ?, 0)", contextsN, batch, (ps, i) ->
-                    Sql4.bind(ps, 1000 + i, "/1/" + (1000 + i)));
-            batches(c, "INSERT INTO fl_cohort_members (cohortid, userid, timeadded) VALUES (?, ?, ?)", membersN, batch, (ps, i) ->
-                    Sql4.bind(ps, 1 + i % 997, 1000 + i, now));
-            batches(c, "INSERT INTO fl_role_assignments (roleid, contextid, userid, timemodified, modifierid, component, itemid, sortorder) "
-                    + "VALUES (?, ?, ?, ?, 0, 'local_entsync', 0, 0)", rolesN, batch, (ps, i) ->
-                    Sql4.bind(ps, 5, 1 + i % 997, 1000 + i, now));
+        boolean directory = o.floorValues() == FloorValues.DIRECTORY;
+        Map<FloorTable, Path> files = new LinkedHashMap<>();
+        long rows = 0;
+        try {
+            int batch = o.pageSize();
+            long now = System.currentTimeMillis() / 1000;
+            StringBuilder perTable = new StringBuilder();
+            PhaseWatch heap;
+            long t0;
+            try (HikariDataSource ds = db.dataSource(1); Connection c = ds.getConnection()) {
+                for (FloorTable t : FloorTable.ALL) {
+                    long n = written.getOrDefault(t.countKey(), 0L);
+                    rows += n;
+                    if (directory) files.put(t, copySyncedRows(c, t, n));
+                }
+                c.setAutoCommit(false);
+                heap = watch();
+                t0 = System.nanoTime();
+                for (FloorTable t : FloorTable.ALL) {
+                    long n = written.getOrDefault(t.countKey(), 0L);
+                    long tableStart = System.nanoTime();
+                    if (directory) {
+                        try (RowFile.Reader synced = new RowFile.Reader(files.get(t), t.columns().size())) {
+                            batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> synced.bindNext(ps));
+                        }
+                    } else {
+                        batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> Sql4.bind(ps, t.synthetic().row(i, now)));
+                    }
+                    perTable.append(perTable.isEmpty() ? "" : ", ").append(t.table()).append(' ').append(ms(tableStart));
+                }
+            }
+            long millis = ms(t0);
+            long peak = heap.peakMb();
+            long gc = heap.gcMillis();
+            Thread.sleep(300); // as after a sync: the pool's backend exits, and its CPU is counted in the postmaster's
+            Cpu cpu = heap.cpu();
+            log.printf("floor: batched insert (%s values): %d ms (%s), cpu s: jvm (jit) db ldap %s%n", directory ? "the first sync's" : "made-up",
+                    millis, perTable, cpu(cpu));
+            return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, peak, gc, cpu, null, null,
+                    written.getOrDefault("user", 0L) + " users, " + written.getOrDefault("context(user)", 0L) + " contexts, "
+                            + written.getOrDefault("cohort_members", 0L) + " members, " + written.getOrDefault("role_assignments", 0L) + " roles"
+                            + (directory ? "" : ", synthetic values"));
+        } finally {
+            for (Path f : files.values()) Files.deleteIfExists(f);
         }
-        long millis = ms(t0);
-        long peak = heap.peakMb();
-        long gc = heap.gcMillis();
-        Thread.sleep(300); // as after a sync: the pool's backend exits, and its CPU is counted in the postmaster's
-        long rows = usersN + contextsN + membersN + rolesN;
-        return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, peak, gc, heap.cpu(), null, null,
-                usersN + " users, " + contextsN + " contexts, " + membersN + " members, " + rolesN + " roles");
+    }
+
+    /** The n rows of t the first sync wrote (the last ones by id), copied to a file of the work folder; streamed, not held. */
+    private Path copySyncedRows(Connection c, FloorTable t, long n) throws SQLException, IOException {
+        long there;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(t.countSql(BenchDatabase.PREFIX))) {
+            rs.next();
+            there = rs.getLong(1);
+        }
+        Path file = o.workDir().resolve("floor-" + t.table() + ".rows");
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false); // PostgreSQL streams a result with a fetch size only inside a transaction
+        try (PreparedStatement ps = c.prepareStatement(t.selectSql(BenchDatabase.PREFIX))) {
+            ps.setFetchSize(1000);
+            ps.setLong(1, n);
+            ps.setLong(2, Math.max(0, there - n));
+            try (ResultSet rs = ps.executeQuery()) {
+                long copied = RowFile.write(rs, file);
+                if (copied != n) throw new IllegalStateException(t.table() + ": " + copied + " rows of the first sync found, " + n + " written");
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(auto);
+        }
+        return file;
     }
 
     private interface Binder {

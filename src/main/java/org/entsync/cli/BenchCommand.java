@@ -67,6 +67,11 @@ public final class BenchCommand implements Callable<Integer> {
             + "followed by its insert floor; the table gives the median ratio (default ${DEFAULT-VALUE}).")
     int firstRepeat;
 
+    @Option(names = "--floor-values", defaultValue = "directory", paramLabel = "directory|synthetic",
+            description = "Values of the insert floor's rows: the first sync's own (default), or made-up ones as in the figures of "
+                    + "docs/performance.md's earlier sessions (keys that mostly climb, cheaper to index).")
+    String floorValues;
+
     @Option(names = "--entities", split = ",", paramLabel = "E", description = "Entities the measured runs sync (default: all of "
             + "categories, users, cohorts, roles, groups); the floor is the same whatever they are.")
     List<String> entities;
@@ -83,10 +88,16 @@ public final class BenchCommand implements Callable<Integer> {
         set.forEach((k, v) -> settings.put(k.startsWith("entsync.") ? k : "entsync." + k, v));
         if (repeat < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeat must be at least 1");
         if (firstRepeat < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--first-repeat must be at least 1");
+        Bench.FloorValues values = switch (floorValues) {
+            case "directory" -> Bench.FloorValues.DIRECTORY;
+            case "synthetic" -> Bench.FloorValues.SYNTHETIC;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--floor-values must be directory or synthetic, not '" + floorValues + "'");
+        };
         List<String> measured = RunOptions.select(entities, "--entities");
         // made once the options are known good: a refused option leaves no folder behind
         Path dir = work != null ? work : Files.createTempDirectory("entsync-bench-");
-        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat, firstRepeat, measured);
+        Bench.Options o = new Bench.Options(people, schoolSize, seed, server, dir, out, pageSize, change, settings, keep, repeat, firstRepeat, measured, values);
         try {
             Bench.Result r = new Bench(o, System.err).run();
             System.out.print(Bench.table(r));

@@ -33,16 +33,52 @@ class BenchSmokeTest {
         }
     }
 
+    /** The insert floor wrote the first sync's own users and user contexts, not made-up ones. */
+    private static void assertFloorWroteTheSyncsValues(String database, Map<String, Long> written) throws java.sql.SQLException {
+        BenchDatabase.Server s = BenchDatabase.Server.defaults(Dialect.POSTGRESQL);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(s.serverUrl() + database, s.user(), s.password());
+             java.sql.Statement st = c.createStatement()) {
+            java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*), COUNT(u.id), COUNT(DISTINCT f.username) FROM fl_user f "
+                    + "LEFT JOIN mdl_user u ON u.username = f.username AND u.firstname <> '' AND u.email = f.email "
+                    + "WHERE f.username NOT IN ('guest', 'admin')"); // the two the schema's installation put into both
+            rs.next();
+            assertEquals(written.get("user"), rs.getLong(1), "as many users as the first sync wrote");
+            assertEquals(rs.getLong(1), rs.getLong(2), "each with a username and email of the sync's");
+            assertEquals(rs.getLong(1), rs.getLong(3), "each once");
+            rs = st.executeQuery("SELECT COUNT(*), COUNT(x.id) FROM fl_context f LEFT JOIN mdl_context x ON x.contextlevel = 30 AND x.path = f.path "
+                    + "WHERE f.contextlevel = 30 AND f.instanceid NOT IN (SELECT id FROM fl_user WHERE username IN ('guest', 'admin'))");
+            rs.next();
+            assertEquals(written.get("context(user)"), rs.getLong(1));
+            assertEquals(rs.getLong(1), rs.getLong(2), "each a path of the sync's user contexts");
+        }
+    }
+
+    private static void dropDatabase(String name) throws java.sql.SQLException {
+        BenchDatabase.Server s = BenchDatabase.Server.defaults(Dialect.POSTGRESQL);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(s.serverUrl() + "postgres", s.user(), s.password())) {
+            c.createStatement().execute("DROP DATABASE IF EXISTS " + name);
+        }
+    }
+
     @Test
     void benchAt1000PeopleOnPostgresProducesACompleteTable(@TempDir Path work) throws Exception {
         BenchDirectory.requireAvailable();
         Path json = work.resolve("bench.json");
         Bench.Options o = new Bench.Options(1000, 2000, 8L, BenchDatabase.Server.defaults(Dialect.POSTGRESQL), work.resolve("w"), json,
-                100, 0.01, Map.of(), false, 2, 2, RunOptions.ALL);
+                100, 0.01, Map.of(), true, 2, 2, RunOptions.ALL, Bench.FloorValues.DIRECTORY);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         long benchDatabasesBefore = benchDatabases();
         Bench.Result r = new Bench(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
-        assertEquals(benchDatabasesBefore, benchDatabases(), "the first sync's scratch databases and the bench's own are dropped");
+        String kept = (String) r.setup().get("databaseName");
+        try {
+            assertEquals(benchDatabasesBefore + 1, benchDatabases(), "the first sync's scratch databases are dropped, the kept one stays");
+            assertFloorWroteTheSyncsValues(kept, r.firstSyncRows());
+        } finally {
+            dropDatabase(kept);
+        }
+        try (var files = java.nio.file.Files.list(work.resolve("w"))) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("floor-")).toList(), "the floor's row files are deleted");
+        }
         Bench.writeJson(r, json);
 
         List<String> names = r.phases().stream().map(Bench.Phase::name).toList();
