@@ -130,6 +130,23 @@ public final class BenchDatabase implements AutoCloseable {
         return name;
     }
 
+    /**
+     * PostgreSQL: a {@code CHECKPOINT} before a measured phase, so that none runs into a checkpoint that an earlier
+     * phase's writes set off (its writes, and the full-page images of the first change of every page after it,
+     * fall on whichever phase runs then: one started 40 s into a bench and went on for 50 s), and each phase starts
+     * as a nightly run does, long after the last checkpoint. False when it did not run: another server, or a user
+     * without the right (superuser or {@code pg_checkpoint}).
+     */
+    public boolean checkpoint() {
+        if (server.dialect() != Dialect.POSTGRESQL) return false;
+        try (Connection c = DriverManager.getConnection(jdbcUrl, server.user(), server.password()); Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** Leave the database in place after the benchmark (to look at it). */
     public void keep(boolean k) {
         keep = k;

@@ -124,6 +124,8 @@ class BenchSmokeTest {
         assertTrue(firsts.findValuesAsText("millis").contains(String.valueOf(first.millis())), "the table shows one of the pairs: " + firsts);
         assertTrue(j.get("phases").get(2).get("cpu").get("database").asLong() > 0, "the first sync made PostgreSQL work");
         assertEquals(1000, j.get("setup").get("people").asInt());
+        assertTrue(j.get("setup").get("checkpointBeforeWrites").asBoolean(), "a CHECKPOINT before each phase that writes (the tests run as a superuser)");
+        assertEquals("directory", j.get("setup").get("floorValues").asText());
         assertEquals(RunOptions.ALL.size(), j.get("setup").get("entities").size());
     }
 }
