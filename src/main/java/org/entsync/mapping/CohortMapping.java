@@ -33,6 +33,9 @@ public final class CohortMapping {
         public boolean enabled = true;
         @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
         public List<String> from;
+        /** from in lower case, for the lookups in every person's entry (see FieldRule's fromKeys). */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        List<String> fromKeys = List.of();
         /** National profiles of the people this kind applies to (empty = everyone synced). */
         @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
         public List<String> profiles = List.of();
@@ -92,6 +95,7 @@ public final class CohortMapping {
                 }
             }
             if (!k.idnumber.contains("{uai}")) throw new ConfigException(w + "the idnumber template must contain {uai} so that idnumbers are unique per site");
+            k.fromKeys = k.from.stream().map(a -> a.toLowerCase(java.util.Locale.ROOT)).toList();
         });
         return new CohortMapping(file, spec, yearPrefix == null ? "" : yearPrefix, loader.fingerprint(bytes));
     }
@@ -124,7 +128,7 @@ public final class CohortMapping {
             Kind k = ke.getValue();
             if (!k.profiles.isEmpty() && !Profiles.any(profiles, k.profiles)) continue;
             Map<String, Optional<Cohort>> byValue = known.get(i);
-            for (String attr : k.from) {
+            for (String attr : k.fromKeys) {
                 String[] values = entry.getAttributeValues(attr);
                 if (values == null) continue;
                 for (String v : values) {

@@ -20,6 +20,8 @@ public final class FieldRule {
 
     final String name;
     private final List<String> from;
+    /** The same in lower case, for lookups: UnboundID lower-cases the name it is asked for, a new string each time unless it already is. */
+    private final List<String> fromKeys;
     private final boolean all;
     private final Pattern match;
     private final String sameStructureAs;
@@ -66,9 +68,10 @@ public final class FieldRule {
             throw new IllegalArgumentException("needs from (attribute names), firstOf, format or default");
         }
         this.from = s.from == null ? List.of() : s.from;
+        this.fromKeys = from.stream().map(a -> a.toLowerCase(java.util.Locale.ROOT)).toList();
         this.all = "all".equals(oneOf("values", s.values, "first", "all"));
         this.match = s.match == null ? null : compile("match", s.match);
-        this.sameStructureAs = s.sameStructureAs;
+        this.sameStructureAs = s.sameStructureAs == null ? null : s.sameStructureAs.toLowerCase(java.util.Locale.ROOT);
         FieldSpec.ExtractSpec x = s.extract;
         this.part = x == null ? null : x.part;
         this.partNames = x == null || x.parts == null ? List.of() : x.parts;
@@ -150,7 +153,7 @@ public final class FieldRule {
 
     private List<String> read(MappingContext ctx) throws MappingException {
         List<String> raw = new ArrayList<>();
-        for (String attr : from) {
+        for (String attr : fromKeys) {
             String[] vs = ctx.values(attr);
             if (vs == null) continue;
             for (String v : vs) {

@@ -21,7 +21,8 @@ public final class MappingContext {
         this.settings = settings;
     }
 
-    private final Map<String, String[]> attributeValues = new java.util.HashMap<>();
+    /** Sized for the ~20 attributes a users mapping reads: no resize on the way. */
+    private final Map<String, String[]> attributeValues = new java.util.HashMap<>(64);
 
     /**
      * The entry's values of an attribute, decoded once per entry: several rules read the same attributes, and
