@@ -133,7 +133,7 @@ public final class BenchDatabase implements AutoCloseable {
     /**
      * PostgreSQL: a {@code CHECKPOINT} before a measured phase, so that none runs into a checkpoint that an earlier
      * phase's writes set off (its writes, and the full-page images of the first change of every page after it,
-     * fall on whichever phase runs then: one started 40 s into a bench and went on for 50 s), and each phase starts
+     * fall on whichever phase runs then: one started a minute into a bench and went on for 53 s), and each phase starts
      * as a nightly run does, long after the last checkpoint. False when it did not run: another server, or a user
      * without the right (superuser or {@code pg_checkpoint}).
      */
