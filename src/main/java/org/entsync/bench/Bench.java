@@ -313,9 +313,6 @@ public final class Bench {
         }
     }
 
-    /** Rows of these Moodle tables the sync writes; user contexts only (contextlevel 30). */
-    private static final List<String> FLOOR_TABLES = List.of("user", "context", "cohort_members", "role_assignments");
-
     private Map<String, Long> counts(BenchDatabase db) throws SQLException {
         Map<String, Long> m = new LinkedHashMap<>();
         try (HikariDataSource ds = db.dataSource(1); Connection c = ds.getConnection(); Statement st = c.createStatement()) {
@@ -369,7 +366,7 @@ public final class Bench {
                             batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> synced.bindNext(ps));
                         }
                     } else {
-                        batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> Sql4.bind(ps, t.synthetic().row(i, now)));
+                        batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> bind(ps, t.synthetic().row(i, now)));
                     }
                     perTable.append(perTable.isEmpty() ? "" : ", ").append(t.table()).append(' ').append(ms(tableStart));
                 }
@@ -419,10 +416,8 @@ public final class Bench {
         void bind(PreparedStatement ps, long i) throws SQLException;
     }
 
-    private static final class Sql4 {
-        static void bind(PreparedStatement ps, Object... args) throws SQLException {
-            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-        }
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
     }
 
     private static void batches(Connection c, String sql, long n, int batch, Binder binder) throws SQLException {
