@@ -221,9 +221,7 @@ public final class Bench {
     /** The first sync into db's empty Moodle, then the insert floor of as many rows as it wrote (put in written): {insert floor, sync}. */
     private Phase[] firstSyncAndInsertFloor(SyncEngine engine, SyncConfig cfg, BenchDatabase db, RunOptions options, Map<String, Long> written)
             throws SQLException, InterruptedException, IOException {
-        Map<String, Long> before = counts(db);
-        Phase first = sync(engine, cfg, "sync 1: first (full)", options, db);
-        counts(db).forEach((k, v) -> written.put(k, v - before.getOrDefault(k, 0L)));
+        Phase first = sync(engine, cfg, "sync 1: first (full)", options, db, written);
         return new Phase[]{insertFloor(db, written), first};
     }
 
@@ -442,6 +440,12 @@ public final class Bench {
     // ------------------------------------------------------------------------------------------ ent-sync
 
     private Phase sync(SyncEngine engine, SyncConfig cfg, String name, RunOptions options, BenchDatabase db) throws SQLException, InterruptedException {
+        return sync(engine, cfg, name, options, db, new LinkedHashMap<>());
+    }
+
+    /** As above, putting the change of each table's row count into {@code counted} (what a first sync wrote). */
+    private Phase sync(SyncEngine engine, SyncConfig cfg, String name, RunOptions options, BenchDatabase db, Map<String, Long> counted)
+            throws SQLException, InterruptedException {
         System.gc();
         Map<String, Long> before = counts(db);
         checkpoint(db);
@@ -458,8 +462,9 @@ public final class Bench {
         Thread.sleep(300); // the run closed its pool: its database backends exit and are reaped (their CPU goes to the postmaster)
         Cpu cpu = heap.cpu();
         Map<String, Long> after = counts(db);
+        after.forEach((k, v) -> counted.put(k, v - before.getOrDefault(k, 0L)));
         long rows = 0;
-        for (Map.Entry<String, Long> e : after.entrySet()) rows += Math.abs(e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        for (long change : counted.values()) rows += Math.abs(change);
         // updates do not change row counts: one row per updated, revived or suspended entry
         for (EntityReport er : r.entities.values()) {
             rows += er.get(EntityReport.Count.updated) + er.get(EntityReport.Count.revived) + er.get(EntityReport.Count.suspended);
