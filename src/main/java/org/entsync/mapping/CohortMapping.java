@@ -33,7 +33,7 @@ public final class CohortMapping {
         public boolean enabled = true;
         @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
         public List<String> from;
-        /** from in lower case, for the lookups in every person's entry (see FieldRule's fromKeys). */
+        /** from as the lookups in every person's entry want it ({@link MappingContext#lookupName}). */
         @com.fasterxml.jackson.annotation.JsonIgnore
         List<String> fromKeys = List.of();
         /** National profiles of the people this kind applies to (empty = everyone synced). */
@@ -95,7 +95,7 @@ public final class CohortMapping {
                 }
             }
             if (!k.idnumber.contains("{uai}")) throw new ConfigException(w + "the idnumber template must contain {uai} so that idnumbers are unique per site");
-            k.fromKeys = k.from.stream().map(a -> a.toLowerCase(java.util.Locale.ROOT)).toList();
+            k.fromKeys = MappingContext.lookupNames(k.from);
         });
         return new CohortMapping(file, spec, yearPrefix == null ? "" : yearPrefix, loader.fingerprint(bytes));
     }

@@ -20,7 +20,7 @@ public final class FieldRule {
 
     final String name;
     private final List<String> from;
-    /** The same in lower case, for lookups: UnboundID lower-cases the name it is asked for, a new string each time unless it already is. */
+    /** The same as the lookups want them ({@link MappingContext#lookupName}). */
     private final List<String> fromKeys;
     private final boolean all;
     private final Pattern match;
@@ -68,10 +68,10 @@ public final class FieldRule {
             throw new IllegalArgumentException("needs from (attribute names), firstOf, format or default");
         }
         this.from = s.from == null ? List.of() : s.from;
-        this.fromKeys = from.stream().map(a -> a.toLowerCase(java.util.Locale.ROOT)).toList();
+        this.fromKeys = MappingContext.lookupNames(from);
         this.all = "all".equals(oneOf("values", s.values, "first", "all"));
         this.match = s.match == null ? null : compile("match", s.match);
-        this.sameStructureAs = s.sameStructureAs == null ? null : s.sameStructureAs.toLowerCase(java.util.Locale.ROOT);
+        this.sameStructureAs = MappingContext.lookupName(s.sameStructureAs);
         FieldSpec.ExtractSpec x = s.extract;
         this.part = x == null ? null : x.part;
         this.partNames = x == null || x.parts == null ? List.of() : x.parts;

@@ -37,6 +37,18 @@ public final class MappingContext {
         return v;
     }
 
+    /**
+     * An attribute name as the lookups of every entry want it, once when a mapping loads: lower case, since UnboundID
+     * lower-cases the name it is asked for, into a new string hashed anew, unless it already is.
+     */
+    static String lookupName(String attribute) {
+        return attribute == null ? null : attribute.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static List<String> lookupNames(List<String> attributes) {
+        return attributes.stream().map(MappingContext::lookupName).toList();
+    }
+
     /** Resolves a placeholder: a part name, an earlier field, or settings.x (entsync.x). */
     String resolve(String name, Map<String, String> parts) {
         if (parts != null && parts.containsKey(name)) return parts.get(name);
