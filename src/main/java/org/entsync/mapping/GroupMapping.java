@@ -54,6 +54,9 @@ public final class GroupMapping {
         public List<String> from;
         @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
         public List<String> profiles;
+        /** from as the lookups in every person's entry want it ({@link MappingContext#lookupName}). */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        List<String> fromKeys = List.of();
     }
 
     public static class CourseKey {
@@ -113,11 +116,13 @@ public final class GroupMapping {
             if (b == null) throw new ConfigException(where + "bindings." + kind + ": empty binding");
             if (b.students == null || b.students.from == null || b.students.from.isEmpty()) throw new ConfigException(w + "students.from (attribute names) is required");
             if (b.students.profiles == null) b.students.profiles = List.of("ELV");
+            b.students.fromKeys = MappingContext.lookupNames(b.students.from);
             if (b.teachers == null) {
                 if (b.byTeacher) throw new ConfigException(w + "teachers.from is required when byTeacher is true");
             } else {
                 if (b.teachers.from == null || b.teachers.from.isEmpty()) throw new ConfigException(w + "teachers.from (attribute names) is required");
                 if (b.teachers.profiles == null) b.teachers.profiles = List.of("ENS", "DOC");
+                b.teachers.fromKeys = MappingContext.lookupNames(b.teachers.from);
             }
             checkTemplate(w + "name", b.name);
             if (b.courseKey != null) {
@@ -213,7 +218,7 @@ public final class GroupMapping {
 
     private static void collect(Entry entry, List<String> profiles, Side side, String kind, StructureDirectory structures, List<String> schools, Set<String> out) {
         if (!side.profiles.isEmpty() && !Profiles.any(profiles, side.profiles)) return;
-        for (String attr : side.from) {
+        for (String attr : side.fromKeys) {
             String[] values = entry.getAttributeValues(attr);
             if (values == null) continue;
             for (String v : values) {

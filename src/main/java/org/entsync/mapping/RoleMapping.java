@@ -48,8 +48,12 @@ public final class RoleMapping {
         public String pattern;
     }
 
-    private record CompiledRule(Rule rule, String role, Pattern pattern, String coursePattern) {
+    /** attributeKey: when.attribute as the lookups in every person's entry want it ({@link MappingContext#lookupName}). */
+    private record CompiledRule(Rule rule, String role, Pattern pattern, String attributeKey, String coursePattern) {
     }
+
+    private static final String FUNCTIONS = MappingContext.lookupName("ENTPersonFonctions");
+    private static final String CHILDREN = MappingContext.lookupName("ENTAuxPersRelEleveEleve");
 
     private final String file;
     private final List<CompiledRule> rules;
@@ -93,7 +97,7 @@ public final class RoleMapping {
             if (r.when.profiles.isEmpty() && r.when.functions.isEmpty() && r.when.attribute == null) {
                 throw new ConfigException(w + "when needs profiles, functions or attribute + pattern");
             }
-            out.add(new CompiledRule(r, role.trim(), p, r.context.startsWith("course:") ? r.context.substring(7) : null));
+            out.add(new CompiledRule(r, role.trim(), p, MappingContext.lookupName(r.when.attribute), r.context.startsWith("course:") ? r.context.substring(7) : null));
         }
         return new RoleMapping(file, out, loader.fingerprint(bytes));
     }
@@ -131,7 +135,7 @@ public final class RoleMapping {
                 where.addAll(schools);
             }
             if (!w.functions.isEmpty()) {
-                for (String f : values(entry, "ENTPersonFonctions")) {
+                for (String f : values(entry, FUNCTIONS)) {
                     String[] parts = structures.splitComposite(f, "$");
                     if (parts.length >= 2 && w.functions.contains(parts[1].strip().toUpperCase(Locale.ROOT))) {
                         Structure s = structures.resolve(parts[0], "auto");
@@ -143,7 +147,7 @@ public final class RoleMapping {
                 }
             }
             if (cr.pattern() != null) {
-                for (String v : values(entry, w.attribute)) {
+                for (String v : values(entry, cr.attributeKey())) {
                     if (cr.pattern().matcher(v).find()) {
                         matched = true;
                         where.addAll(schools);
@@ -158,7 +162,7 @@ public final class RoleMapping {
                 case "system" -> out.add(cr.role() + "|system");
                 case "school-category" -> where.forEach(u -> out.add(cr.role() + "|category:" + u));
                 case "child-user" -> {
-                    for (String childDn : values(entry, "ENTAuxPersRelEleveEleve")) {
+                    for (String childDn : values(entry, CHILDREN)) {
                         String child = rdnValue(childDn);
                         if (child != null) out.add(cr.role() + "|user:" + child.toLowerCase(Locale.ROOT));
                     }
