@@ -109,6 +109,9 @@ public final class Bench {
      * One repetition of a measured run: its floor (a differential run's read floor, taken right before it; a first
      * sync's read floor plus the insert floor taken right after it), the run, their ratio.
      */
+    /** The first sync's phase name: the first of them runs in the bench's fresh JVM, as a command-line run does. */
+    static final String FIRST_SYNC = "sync 1: first (full)";
+
     public record Paired(long floorMillis, long millis, double ratio) {
     }
 
@@ -221,7 +224,7 @@ public final class Bench {
     /** The first sync into db's empty Moodle, then the insert floor of as many rows as it wrote (put in written): {insert floor, sync}. */
     private Phase[] firstSyncAndInsertFloor(SyncEngine engine, SyncConfig cfg, BenchDatabase db, RunOptions options, Map<String, Long> written)
             throws SQLException, InterruptedException, IOException {
-        Phase first = sync(engine, cfg, "sync 1: first (full)", options, db, written);
+        Phase first = sync(engine, cfg, FIRST_SYNC, options, db, written);
         return new Phase[]{insertFloor(db, written), first};
     }
 
@@ -564,6 +567,15 @@ public final class Bench {
                     p.entriesPerSecond(), p.rowsWritten(), p.changes(), p.peakHeapMb(), p.gcMillis(), p.floor() == null ? "" : p.floor(),
                     p.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f", p.ratio()), cpu(p.cpu())));
         }
+        // the table gives medians; a fresh JVM's first sync (what a command-line first sync is) differs from warm ones
+        r.repeats().forEach((name, pairs) -> {
+            if (pairs.size() < 2) return;
+            List<String> ratios = new ArrayList<>();
+            for (int i = 0; i < pairs.size(); i++) {
+                ratios.add(String.format(Locale.ROOT, "%.2f", pairs.get(i).ratio()) + (i == 0 && name.equals(FIRST_SYNC) ? " (fresh JVM)" : ""));
+            }
+            b.append(name).append(", ratios in run order: ").append(String.join(", ", ratios)).append(System.lineSeparator());
+        });
         return b.toString();
     }
 

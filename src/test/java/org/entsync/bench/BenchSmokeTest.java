@@ -111,6 +111,8 @@ class BenchSmokeTest {
 
         String table = Bench.table(r);
         for (String n : names) assertTrue(table.contains(n), table);
+        assertTrue(table.contains("sync 1: first (full), ratios in run order: " + String.format(java.util.Locale.ROOT, "%.2f", r.repeats().get("sync 1: first (full)").get(0).ratio()) + " (fresh JVM), "), table);
+        assertTrue(table.contains("sync 3: 1 % changed, ratios in run order: "), table);
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals(6, j.get("phases").size());
         assertEquals(2, j.get("repeats").get("sync 2: no change").size(), "each differential run made twice, each with its own floor");
