@@ -105,13 +105,13 @@ public final class Bench {
                          Map<String, List<Paired>> repeats) {
     }
 
+    /** The first sync's phase name: the first of them runs in the bench's fresh JVM, as a command-line run does. */
+    static final String FIRST_SYNC = "sync 1: first (full)";
+
     /**
      * One repetition of a measured run: its floor (a differential run's read floor, taken right before it; a first
      * sync's read floor plus the insert floor taken right after it), the run, their ratio.
      */
-    /** The first sync's phase name: the first of them runs in the bench's fresh JVM, as a command-line run does. */
-    static final String FIRST_SYNC = "sync 1: first (full)";
-
     public record Paired(long floorMillis, long millis, double ratio) {
     }
 
