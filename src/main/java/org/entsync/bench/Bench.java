@@ -45,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * ent-sync against the physical floor on the same data (issue 8): a generated SDET directory loaded into a real
@@ -380,9 +381,8 @@ public final class Bench {
             log.printf("floor: batched insert (%s values): %d ms (%s), cpu s: jvm (jit) db ldap %s%n", directory ? "the first sync's" : "made-up",
                     millis, perTable, cpu(cpu));
             return new Phase("floor: batched insert", millis, rows, perSecond(rows, millis), rows, 0, peak, gc, cpu, null, null,
-                    written.getOrDefault("user", 0L) + " users, " + written.getOrDefault("context(user)", 0L) + " contexts, "
-                            + written.getOrDefault("cohort_members", 0L) + " members, " + written.getOrDefault("role_assignments", 0L) + " roles"
-                            + (directory ? "" : ", synthetic values"));
+                    FloorTable.ALL.stream().map(t -> written.getOrDefault(t.countKey(), 0L) + " " + t.noun())
+                            .collect(Collectors.joining(", ")) + (directory ? "" : ", synthetic values"));
         } finally {
             for (Path f : files.values()) Files.deleteIfExists(f);
         }

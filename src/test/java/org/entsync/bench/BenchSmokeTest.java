@@ -107,6 +107,8 @@ class BenchSmokeTest {
         Map<String, Long> written = r.firstSyncRows();
         long expected = written.get("user") + written.get("context(user)") + written.get("cohort_members") + written.get("role_assignments");
         assertEquals(expected, r.phases().get(1).rowsWritten());
+        assertEquals(written.get("user") + " users, " + written.get("context(user)") + " contexts, " + written.get("cohort_members")
+                + " members, " + written.get("role_assignments") + " roles", r.phases().get(1).outcome(), "the floor's outcome names its rows");
         assertTrue(written.get("user") > 800, written.toString());
 
         String table = Bench.table(r);
