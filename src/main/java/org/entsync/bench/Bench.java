@@ -20,6 +20,7 @@ import org.entsync.generator.GeneratorOptions;
 import org.entsync.generator.SdetGenerator;
 import org.entsync.mapping.EntityMapping;
 import org.entsync.moodle.Dialect;
+import org.entsync.moodle.Sql;
 import org.entsync.pipeline.Mappings;
 import org.entsync.pipeline.ReadStage;
 import org.entsync.pipeline.RunOptions;
@@ -368,7 +369,7 @@ public final class Bench {
                             batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> synced.bindNext(ps));
                         }
                     } else {
-                        batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> bind(ps, t.synthetic().row(i, now)));
+                        batches(c, t.insertSql(FLOOR_PREFIX), n, batch, (ps, i) -> Sql.bind(ps, t.synthetic().row(i, now)));
                     }
                     perTable.append(perTable.isEmpty() ? "" : ", ").append(t.table()).append(' ').append(ms(tableStart));
                 }
@@ -415,10 +416,6 @@ public final class Bench {
 
     private interface Binder {
         void bind(PreparedStatement ps, long i) throws SQLException;
-    }
-
-    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
-        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
     }
 
     private static void batches(Connection c, String sql, long n, int batch, Binder binder) throws SQLException {
