@@ -8,7 +8,6 @@ import org.entsync.config.Settings;
 import org.entsync.config.SyncConfig;
 import org.entsync.generator.GeneratorOptions;
 import org.entsync.moodle.Dialect;
-import org.entsync.moodle.InstanceLock;
 import org.entsync.moodle.MoodleSchemaInstaller;
 import org.entsync.pipeline.RunContext;
 import org.entsync.pipeline.RunOptions;
@@ -44,8 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Database faults during a run: the connection holding an open write transaction is killed from another session
- * (PostgreSQL {@code pg_terminate_backend} of a backend with a transaction id, MariaDB {@code KILL} of a session running an
- * INSERT/UPDATE/DELETE), and a row lock held by another session makes a
+ * while one of its page writes waits on a table lock a third session holds (PostgreSQL {@code pg_terminate_backend} of
+ * a backend with a transaction id, MariaDB {@code KILL} of the session), and a row lock held by another session makes a
  * page hit the lock timeout (PostgreSQL {@code lock_timeout}, MariaDB {@code innodb_lock_wait_timeout}, set through
  * the JDBC url). The page rolls back, the run stops (failed) or the entry fails alone, the index never disagrees
  * with Moodle, and a rerun converges to the state of a reference database synced without faults.
@@ -65,7 +64,6 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
 
     @AfterAll
     void stop() throws Exception {
-        System.clearProperty("entsync.test.pageDelayMs");
         if (fx != null) fx.close();
         if (reference != null) reference.close();
         java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "reliability"));
@@ -80,7 +78,7 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
     @Order(1)
     void connectionKilledMidBatchDuringAFirstSync() throws Exception {
         for (int round = 1; round <= 2; round++) {
-            if (round == 2) renameStudents(30, "Killed"); // enough writes for the killer to catch one in a differential run
+            if (round == 2) renameStudents(30, "Killed"); // a differential run: its changed users write dirty flags
             AtomicReference<String> killed = new AtomicReference<>();
             RunReport r = runWithKiller(killed);
             assertNotNull(killed.get(), "no write transaction was caught to kill");
@@ -183,23 +181,29 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
     // ---------------------------------------------------------------------------------------------------------
 
     /**
-     * A sync with pages of 100 (each write transaction lasts tens of ms) slowed by 100 ms; another thread polls the
-     * server's sessions without pause and kills the run's connection as soon as it holds an open write transaction.
+     * A sync with pages of 100 while another session holds locks that make every write to {@code context} and
+     * {@code cache_flags} wait (reads go on). Only page transactions write them, each after its first Moodle rows (a
+     * first sync's categories and users before their contexts, a changed user before its dirty flag), so the run's
+     * connection soon waits inside an open write transaction. A second session kills it there, then the locks are
+     * released. Polling for a short write statement instead missed them all on a faster machine (CI, MariaDB); the
+     * index table would catch the run's opening transaction, not a page.
      */
     private RunReport runWithKiller(AtomicReference<String> killed) throws Exception {
-        System.setProperty("entsync.test.pageDelayMs", "100");
         try (SyncService service = new SyncService(fx.engine)) {
             RunContext run = service.prepare(SyncConfig.from(Settings.defaultsWith(fx.settings(db, Map.of("entsync.ldap.pageSize", "100")))), RunOptions.defaults());
+            Connection holder = lockAgainstWrites("context", "cache_flags");
             java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
             Thread t = new Thread(() -> {
-                try (Connection admin = adminConnection()) {
-                    while (killed.get() == null && !ended.get()) {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                try (holder; Connection admin = adminConnection()) {
+                    while (killed.get() == null && !ended.get() && System.nanoTime() < deadline) {
                         String k = killWriter(admin);
                         if (k != null) killed.set(k);
+                        else Thread.sleep(10);
                     }
                 } catch (Exception e) {
                     killed.compareAndSet(null, "KILLER FAILED: " + e);
-                }
+                } // closing the holder's session releases its lock, caught or not (the run would wait forever)
             });
             t.start();
             try {
@@ -208,9 +212,25 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
                 ended.set(true);
                 t.join();
             }
-        } finally {
-            System.clearProperty("entsync.test.pageDelayMs");
         }
+    }
+
+    /** A session holding table locks that let others read these tables but make their writes wait. */
+    private Connection lockAgainstWrites(String... tables) throws SQLException {
+        String names = String.join(", ", java.util.Arrays.stream(tables).map(t -> PREFIX + t).toList());
+        Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        try (java.sql.Statement st = c.createStatement()) {
+            if (dialect() == Dialect.POSTGRESQL) {
+                c.setAutoCommit(false); // the lock lasts until the transaction ends: when the session closes
+                st.execute("LOCK TABLE " + names + " IN EXCLUSIVE MODE");
+            } else {
+                st.execute("LOCK TABLES " + names.replace(",", " READ,") + " READ"); // held until UNLOCK TABLES or the session closes
+            }
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     private Connection adminConnection() throws SQLException {
@@ -220,23 +240,19 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
     }
 
     /**
-     * The instance lock's own statements are spared: killing its release at the end of a run that caught no page
-     * write leaves the lock held until it expires, and every later run of the test is refused as locked. Its
-     * {@code COMMIT} names no table and may still be killed: the run then removes the row itself
-     * ({@link InstanceLock#acquire}).
+     * Kills a session of the test database that waits on the holder's locks inside a transaction that has written;
+     * returns what it killed, or null. Only those: the instance lock's statements and the run's opening transaction
+     * are left alone (a killed lock release once left every later run of the test refused as locked).
      */
-    private static final String LOCK_TABLE = PREFIX + InstanceLock.TABLE;
-
-    /** Kills a session of the test database that holds a write transaction of the sync; returns what it killed, or null. */
     private String killWriter(Connection admin) throws SQLException {
         if (dialect() == Dialect.POSTGRESQL) {
             try (PreparedStatement ps = admin.prepareStatement("SELECT pid, state, query FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid() "
-                    + "AND backend_xid IS NOT NULL AND query NOT LIKE '%" + LOCK_TABLE + "%'")) {
+                    + "AND backend_xid IS NOT NULL AND wait_event_type = 'Lock'")) {
                 ps.setString(1, db.name());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return null;
                     int pid = rs.getInt(1);
-                    String what = "backend " + pid + " (" + rs.getString(2) + ", last statement: " + abbreviate(rs.getString(3)) + ")";
+                    String what = "backend " + pid + " (" + rs.getString(2) + ", waiting: " + abbreviate(rs.getString(3)) + ")";
                     try (PreparedStatement k = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
                         k.setInt(1, pid);
                         k.execute();
@@ -245,20 +261,17 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
                 }
             }
         }
-        // information_schema.innodb_trx is a cached snapshot that missed these short transactions: a session of the
-        // database executing a write statement is, by definition, inside a write transaction (autocommit is off)
-        try (PreparedStatement ps = admin.prepareStatement("SELECT id, command, info FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID() "
-                + "AND command IN ('Query', 'Execute', 'Bulk_execute') AND (info LIKE 'INSERT%' OR info LIKE 'UPDATE%' OR info LIKE 'DELETE%') "
-                + "AND info NOT LIKE '%" + LOCK_TABLE + "%'")) {
+        // information_schema.innodb_trx did not list the waiting writer (its undo entries show in SHOW ENGINE INNODB
+        // STATUS): what it waits on tells instead, as only a page transaction writes those tables, after its first rows
+        try (PreparedStatement ps = admin.prepareStatement("SELECT id, state, info FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID() "
+                + "AND state LIKE 'Waiting for table%lock' AND (info LIKE 'INSERT%' OR info LIKE 'UPDATE%' OR info LIKE 'DELETE%')")) {
             ps.setString(1, db.name());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return null;
                 long id = rs.getLong(1);
-                String what = "thread " + id + " (" + rs.getString(2) + ", " + abbreviate(rs.getString(3)) + ")";
+                String what = "thread " + id + " (" + rs.getString(2) + ": " + abbreviate(rs.getString(3)) + ")";
                 try (PreparedStatement k = admin.prepareStatement("KILL " + id)) {
                     k.execute();
-                } catch (SQLException gone) {
-                    return null; // finished in between
                 }
                 return what;
             }
