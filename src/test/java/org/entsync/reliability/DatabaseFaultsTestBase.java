@@ -217,14 +217,14 @@ abstract class DatabaseFaultsTestBase extends MoodleDatabaseTest {
 
     /** A session holding table locks that let others read these tables but make their writes wait. */
     private Connection lockAgainstWrites(String... tables) throws SQLException {
-        String names = String.join(", ", java.util.Arrays.stream(tables).map(t -> PREFIX + t).toList());
-        Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        List<String> names = java.util.Arrays.stream(tables).map(t -> PREFIX + t).toList();
+        Connection c = adminConnection();
         try (java.sql.Statement st = c.createStatement()) {
             if (dialect() == Dialect.POSTGRESQL) {
                 c.setAutoCommit(false); // the lock lasts until the transaction ends: when the session closes
-                st.execute("LOCK TABLE " + names + " IN EXCLUSIVE MODE");
-            } else {
-                st.execute("LOCK TABLES " + names.replace(",", " READ,") + " READ"); // held until UNLOCK TABLES or the session closes
+                st.execute("LOCK TABLE " + String.join(", ", names) + " IN EXCLUSIVE MODE");
+            } else { // held until UNLOCK TABLES or the session closes
+                st.execute("LOCK TABLES " + String.join(", ", names.stream().map(n -> n + " READ").toList()));
             }
         } catch (SQLException e) {
             c.close();
